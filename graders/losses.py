@@ -36,7 +36,7 @@ def entropy(p, base=2):
     p = np.asarray(p, dtype=np.float64)
     nz = p[p > 0]
     # 0 log 0 = 0: zero probabilities contribute nothing.
-    return float(-np.sum(nz * np.log(nz)) / np.log(base))
+    return float(-np.sum(nz * np.log(nz)) / np.log(base)) + 0.0  # no -0.0
 
 
 # ---- case generators -------------------------------------------------------------------
