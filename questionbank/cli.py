@@ -1,0 +1,178 @@
+"""The `qbank` command line: click decorators and lazy imports only.
+
+Each command resolves its inputs, calls the core with validated objects, and lets
+:class:`~questionbank.errors.QbankError` reach :class:`QbankGroup`, the one place
+where user errors become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from questionbank.bank import Bank
+
+
+class _UserError(click.ClickException):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class QbankGroup(click.Group):
+    """Maps every QbankError to its message and exit code, without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from questionbank.errors import QbankError
+
+        try:
+            return super().invoke(ctx)
+        except QbankError as exc:
+            raise _UserError(str(exc), exc.exit_code) from exc
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    raise _UserError(message, code)
+
+
+def _bank_path(ctx: click.Context) -> Path:
+    from questionbank.paths import resolve_bank
+
+    return resolve_bank(ctx.obj.get("bank"))
+
+
+def _load(ctx: click.Context) -> Bank:
+    from questionbank.bank import load_bank
+
+    return load_bank(_bank_path(ctx))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+@click.group(cls=QbankGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--bank",
+    type=click.Path(path_type=str),
+    envvar="QBANK_BANK",
+    help="The bank folder (default: bank/ of this checkout, else the bundled course bank).",
+)
+@click.version_option(package_name="qbank")
+@click.pass_context
+def cli(ctx: click.Context, bank: str | None) -> None:
+    """qbank: a bilingual question bank, exam generator and sandboxed autograder."""
+    ctx.ensure_object(dict)
+    ctx.obj["bank"] = bank
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Check bank files; print a summary, or every error with file:line:col."""
+    from pathlib import Path
+
+    from questionbank.bank import load_bank
+    from questionbank.terminal import bank_summary
+
+    bank = load_bank(_bank_path(ctx), [Path(p) for p in paths] or None)
+    click.echo(bank_summary(bank.questions))
+
+
+@cli.command(name="list")
+@click.option("--topic", multiple=True, help="Only these topics (repeatable).")
+@click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
+@click.option("--tag", multiple=True, help="Only questions with this tag (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def list_(
+    ctx: click.Context,
+    topic: tuple[str, ...],
+    types: tuple[str, ...],
+    tag: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """List the bank's questions."""
+    from questionbank.describe import summary
+
+    questions = [
+        q
+        for q in _load(ctx).questions
+        if (not topic or q.topic in topic)
+        and (not types or q.type in types)
+        and (not tag or set(tag) & set(q.tags))
+    ]
+    if fmt == "json":
+        click.echo(json.dumps([summary(q) for q in questions], ensure_ascii=False, indent=2))
+        return
+    from questionbank.terminal import list_table
+
+    list_table(_console(), questions)
+
+
+@cli.command()
+@click.argument("question_id")
+@click.option("--lang", type=click.Choice(["en", "zh-TW", "all"]), default="all", show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Which instance of a parametric question.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_context
+def show(ctx: click.Context, question_id: str, lang: str, seed: int, fmt: str) -> None:
+    """Show one question instance: texts, choices, answer and explanation."""
+    from questionbank.instance import instantiate
+
+    inst = instantiate(_load(ctx).get(question_id), seed)
+    if fmt == "json":
+        from questionbank.describe import instance_data, question_langs
+
+        langs = None if lang == "all" else [lang]
+        data = instance_data(inst, langs or question_langs(inst.question) or ["en"])
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    from questionbank.terminal import show_instance
+
+    show_instance(_console(), inst, lang=lang)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="json: the JSON Schema; markdown: the field reference of docs/format.md.",
+)
+def schema(fmt: str) -> None:
+    """Print the JSON Schema of bank files (for editors), generated from the models."""
+    from questionbank.schema import field_reference, schema_json
+
+    click.echo(schema_json() if fmt == "json" else field_reference(), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="qbank")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
