@@ -58,8 +58,16 @@ def maxpool2d(x, size=2, stride=None):
 
 
 def _conv_case(
-    rng: np.random.Generator, *, c_in: int, c_out: int, h: int, w: int, k: int,
-    stride: int, padding: int, bias: bool,
+    rng: np.random.Generator,
+    *,
+    c_in: int,
+    c_out: int,
+    h: int,
+    w: int,
+    k: int,
+    stride: int,
+    padding: int,
+    bias: bool,
 ) -> Kwargs:
     kwargs: Kwargs = {
         "x": rng.normal(size=(c_in, h, w)),
@@ -91,8 +99,7 @@ def random_conv2d_nonsquare(rng: np.random.Generator) -> Kwargs:
 def random_conv2d_floor(rng: np.random.Generator) -> Kwargs:
     """Stride 3 on sizes where (H + 2p - k) is not a multiple of the stride: floor matters."""
     c_in, c_out = int(rng.integers(1, 3)), int(rng.integers(2, 4))
-    return _conv_case(rng, c_in=c_in, c_out=c_out, h=11, w=12, k=3, stride=3, padding=1,
-                      bias=True)
+    return _conv_case(rng, c_in=c_in, c_out=c_out, h=11, w=12, k=3, stride=3, padding=1, bias=True)
 
 
 def random_conv2d_large(rng: np.random.Generator) -> Kwargs:

@@ -69,8 +69,11 @@ def random_detections(rng: np.random.Generator) -> Kwargs:
     boxes = np.concatenate([c + rng.normal(0.0, 3.0, size=(6, 4)) for c in centres])
     boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1.0)
     perm = rng.permutation(len(boxes))
-    return {"boxes": boxes[perm], "scores": rng.random(len(boxes)),
-            "iou_threshold": float(rng.choice([0.3, 0.5, 0.7]))}
+    return {
+        "boxes": boxes[perm],
+        "scores": rng.random(len(boxes)),
+        "iou_threshold": float(rng.choice([0.3, 0.5, 0.7])),
+    }
 
 
 def random_detections_tied_scores(rng: np.random.Generator) -> Kwargs:

@@ -34,5 +34,7 @@ def random_token_batch(rng: np.random.Generator) -> Kwargs:
     """A (batch, seq_len) array of token ids with repeats; vocabulary size != dimension."""
     vocab, dim = int(rng.integers(10, 50)), int(rng.integers(3, 9))
     batch, seq = int(rng.integers(2, 5)), int(rng.integers(3, 8))
-    return {"E": rng.normal(size=(vocab, dim)),
-            "ids": rng.integers(0, vocab, size=(batch, seq)).astype(np.int64)}
+    return {
+        "E": rng.normal(size=(vocab, dim)),
+        "ids": rng.integers(0, vocab, size=(batch, seq)).astype(np.int64),
+    }

@@ -53,33 +53,52 @@ def residual_block(x, W1, b1, W2, b2):
 def random_dense(rng: np.random.Generator) -> Kwargs:
     """A batch with N, D_in and D_out all different."""
     n, d_in, d_out = 5, int(rng.integers(2, 5)), int(rng.integers(6, 9))
-    return {"x": rng.normal(size=(n, d_in)), "W": rng.normal(size=(d_in, d_out)),
-            "b": rng.normal(size=(d_out,))}
+    return {
+        "x": rng.normal(size=(n, d_in)),
+        "W": rng.normal(size=(d_in, d_out)),
+        "b": rng.normal(size=(d_out,)),
+    }
 
 
 def random_dense_single(rng: np.random.Generator) -> Kwargs:
     """A batch of one sample (N = 1)."""
     d_in, d_out = int(rng.integers(3, 7)), int(rng.integers(2, 5))
-    return {"x": rng.normal(size=(1, d_in)), "W": rng.normal(size=(d_in, d_out)),
-            "b": rng.normal(size=(d_out,))}
+    return {
+        "x": rng.normal(size=(1, d_in)),
+        "W": rng.normal(size=(d_in, d_out)),
+        "b": rng.normal(size=(d_out,)),
+    }
 
 
 def random_mlp_slide(rng: np.random.Generator) -> Kwargs:
     """The slides' 2-2-2-1 network with random weights and target."""
-    return {"x": rng.normal(size=2), "y": float(rng.normal()),
-            "W1": rng.normal(size=(2, 2)), "W2": rng.normal(size=(2, 2)),
-            "W3": rng.normal(size=(1, 2))}
+    return {
+        "x": rng.normal(size=2),
+        "y": float(rng.normal()),
+        "W1": rng.normal(size=(2, 2)),
+        "W2": rng.normal(size=(2, 2)),
+        "W3": rng.normal(size=(1, 2)),
+    }
 
 
 def random_mlp_wide(rng: np.random.Generator) -> Kwargs:
     """Different layer widths (3 inputs, 4 then 5 hidden units): transposes must be right."""
-    return {"x": rng.normal(size=3), "y": float(rng.normal()),
-            "W1": rng.normal(size=(4, 3)), "W2": rng.normal(size=(5, 4)),
-            "W3": rng.normal(size=(1, 5))}
+    return {
+        "x": rng.normal(size=3),
+        "y": float(rng.normal()),
+        "W1": rng.normal(size=(4, 3)),
+        "W2": rng.normal(size=(5, 4)),
+        "W3": rng.normal(size=(1, 5)),
+    }
 
 
 def random_residual(rng: np.random.Generator) -> Kwargs:
     """D = 6 features through H = 4 hidden units; x has negative entries."""
     d, h = 6, 4
-    return {"x": rng.normal(size=d), "W1": rng.normal(size=(h, d)), "b1": rng.normal(size=h),
-            "W2": rng.normal(size=(d, h)), "b2": rng.normal(size=d)}
+    return {
+        "x": rng.normal(size=d),
+        "W1": rng.normal(size=(h, d)),
+        "b1": rng.normal(size=h),
+        "W2": rng.normal(size=(d, h)),
+        "b2": rng.normal(size=d),
+    }

@@ -44,14 +44,23 @@ def lstm_cell_step(x, h_prev, c_prev, W, U, b):
 def random_rnn(rng: np.random.Generator) -> Kwargs:
     """N, D and H all different; a non-symmetric Wh and a non-zero state."""
     n, d, h = 3, 5, 4
-    return {"x": rng.normal(size=(n, d)), "h_prev": rng.uniform(-1, 1, size=(n, h)),
-            "Wx": rng.normal(scale=0.5, size=(d, h)), "Wh": rng.normal(scale=0.5, size=(h, h)),
-            "b": rng.normal(scale=0.1, size=h)}
+    return {
+        "x": rng.normal(size=(n, d)),
+        "h_prev": rng.uniform(-1, 1, size=(n, h)),
+        "Wx": rng.normal(scale=0.5, size=(d, h)),
+        "Wh": rng.normal(scale=0.5, size=(h, h)),
+        "b": rng.normal(scale=0.1, size=h),
+    }
 
 
 def random_lstm(rng: np.random.Generator) -> Kwargs:
     """N, D and H all different, distinct weights per gate, non-zero states."""
     n, d, h = 2, 3, 4
-    return {"x": rng.normal(size=(n, d)), "h_prev": rng.uniform(-1, 1, size=(n, h)),
-            "c_prev": rng.normal(size=(n, h)), "W": rng.normal(scale=0.7, size=(d, 4 * h)),
-            "U": rng.normal(scale=0.7, size=(h, 4 * h)), "b": rng.normal(scale=0.5, size=4 * h)}
+    return {
+        "x": rng.normal(size=(n, d)),
+        "h_prev": rng.uniform(-1, 1, size=(n, h)),
+        "c_prev": rng.normal(size=(n, h)),
+        "W": rng.normal(scale=0.7, size=(d, 4 * h)),
+        "U": rng.normal(scale=0.7, size=(h, 4 * h)),
+        "b": rng.normal(scale=0.5, size=4 * h),
+    }

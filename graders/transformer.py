@@ -27,23 +27,32 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
 def random_attention(rng: np.random.Generator) -> Kwargs:
     """Lq != Lk and d_k != d_v, no mask."""
     lq, lk, dk, dv = 3, 5, 4, 2
-    return {"Q": rng.normal(size=(lq, dk)), "K": rng.normal(size=(lk, dk)),
-            "V": rng.normal(size=(lk, dv))}
+    return {
+        "Q": rng.normal(size=(lq, dk)),
+        "K": rng.normal(size=(lk, dk)),
+        "V": rng.normal(size=(lk, dv)),
+    }
 
 
 def random_attention_causal(rng: np.random.Generator) -> Kwargs:
     """Self-attention over 6 positions with a causal (lower-triangular) boolean mask."""
     length, dk, dv = 6, 8, 3
-    return {"Q": rng.normal(size=(length, dk)), "K": rng.normal(size=(length, dk)),
-            "V": rng.normal(size=(length, dv)),
-            "mask": np.tril(np.ones((length, length), dtype=bool))}
+    return {
+        "Q": rng.normal(size=(length, dk)),
+        "K": rng.normal(size=(length, dk)),
+        "V": rng.normal(size=(length, dv)),
+        "mask": np.tril(np.ones((length, length), dtype=bool)),
+    }
 
 
 def random_attention_batched(rng: np.random.Generator) -> Kwargs:
     """A leading batch-of-heads axis (2, L, d) and large scores (entries of size ~30)."""
     b, lq, lk, dk, dv = 2, 4, 3, 16, 5
-    return {"Q": rng.normal(scale=30.0, size=(b, lq, dk)), "K": rng.normal(size=(b, lk, dk)),
-            "V": rng.normal(size=(b, lk, dv))}
+    return {
+        "Q": rng.normal(scale=30.0, size=(b, lq, dk)),
+        "K": rng.normal(size=(b, lk, dk)),
+        "V": rng.normal(size=(b, lk, dv)),
+    }
 
 
 def random_attention_padding_mask(rng: np.random.Generator) -> Kwargs:
@@ -51,5 +60,9 @@ def random_attention_padding_mask(rng: np.random.Generator) -> Kwargs:
     lq, lk, dk, dv = 4, 6, 4, 4
     mask = np.ones((1, lk), dtype=bool)
     mask[0, 4:] = False
-    return {"Q": rng.normal(size=(lq, dk)), "K": rng.normal(size=(lk, dk)),
-            "V": rng.normal(size=(lk, dv)), "mask": mask}
+    return {
+        "Q": rng.normal(size=(lq, dk)),
+        "K": rng.normal(size=(lk, dk)),
+        "V": rng.normal(size=(lk, dv)),
+        "mask": mask,
+    }

@@ -126,7 +126,9 @@ def run_submission(task: Task, submission: Path, workdir: Path) -> dict[str, Any
     timeout = float(task.spec.get("timeout", 2.0)) * len(specs) + 20
     subprocess.run(
         [sys.executable, str(RUNNER), str(submission), task.spec["function"], str(workdir)],
-        check=True, timeout=timeout, capture_output=True,
+        check=True,
+        timeout=timeout,
+        capture_output=True,
     )
     report = json.loads((workdir / "outputs.json").read_text(encoding="utf-8"))
     results: dict[str, Any] = {}
