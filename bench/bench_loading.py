@@ -19,7 +19,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from questionbank.bank import load_bank  # noqa: E402
+from questionbank.bank import load_bank
 
 QUESTIONS = 10_000
 PER_FILE = 500
