@@ -37,7 +37,7 @@ def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
     """A Markdown table of topics x question types, with totals; parametric counted apart."""
     types = list(models.QUESTION_TYPES)
     topics = sorted({q.topic for q in questions})
-    cells = Counter((q.topic, q.type) for q in questions)
+    cells: Counter[tuple[str, str]] = Counter((q.topic, str(q.type)) for q in questions)
     parametric = Counter(q.topic for q in questions if q.parametric)
     header = ["topic", *types, "parametric", "total"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
