@@ -95,7 +95,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--tag", multiple=True, help="Only questions with this tag (repeatable).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "matrix"]),
+    default="table",
+    show_default=True,
+    help="matrix: a Markdown table of topics x types with counts (for bank/README.md).",
 )
 @click.pass_context
 def list_(
@@ -117,6 +122,11 @@ def list_(
     ]
     if fmt == "json":
         click.echo(json.dumps([summary(q) for q in questions], ensure_ascii=False, indent=2))
+        return
+    if fmt == "matrix":
+        from questionbank.terminal import count_matrix
+
+        click.echo(count_matrix(questions), nl=False)
         return
     from questionbank.terminal import list_table
 
