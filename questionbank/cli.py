@@ -170,6 +170,30 @@ def schema(fmt: str) -> None:
     click.echo(schema_json() if fmt == "json" else field_reference(), nl=False)
 
 
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the papers, keys, answer-key.csv and manifest.json.")
+@click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (WeasyPrint).")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled ones, file by file.")
+@click.pass_context
+def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | None) -> None:
+    """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
+    from pathlib import Path
+
+    from questionbank.assemble import assemble
+    from questionbank.exam_spec import load_spec
+    from questionbank.render_paper import write_paper
+
+    loaded = load_spec(Path(spec))
+    exam = assemble(loaded, _load(ctx))
+    written = write_paper(
+        exam, Path(out), templates=Path(templates) if templates else None, pdf=pdf
+    )
+    click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
+
+
 def main() -> None:
     cli(prog_name="qbank")
 
