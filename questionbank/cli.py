@@ -203,7 +203,7 @@ def quiz(
     filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
     bank = _load_quick(ctx)
     console = _console()
-    with session.open_history(console) as history:
+    with session.open_history() as history:
         setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
         ctx.exit(session.exit_code(session.quiz(bank, setup, filters, count=count, due=due)))
 
@@ -226,7 +226,7 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
 
     bank = _load_quick(ctx)
     console = _console()
-    with session.open_history(console) as history:
+    with session.open_history() as history:
         setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
         ctx.exit(session.exit_code(session.review(bank, setup, count=count)))
 
@@ -242,7 +242,7 @@ def stats(fmt: str) -> None:
     from questionbank.stats import stats_data, stats_table
 
     console = _console()
-    with open_history(console) as history:
+    with open_history() as history:
         data = stats_data(history.answers(), at=now())
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))

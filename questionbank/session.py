@@ -34,6 +34,7 @@ from questionbank.quiz import (
     Words,
     quiz_types,
 )
+from questionbank.scheduler import Memory
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
 
@@ -119,6 +120,15 @@ def _instances(
     return [instantiate(q, seed_for(q), engine=engine, shuffle_rng=rng) for q in questions]
 
 
+def plan_quiz(
+    questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random
+) -> list[Instance]:
+    """``count`` questions in random order, parametric ones with random numbers; the same
+    ``rng`` state always gives the same plan (that is what --seed promises)."""
+    chosen = rng.sample(list(questions), min(count, len(questions)))
+    return _instances(chosen, rng, lambda q: rng.randrange(1, 2**31) if q.parametric else 0)
+
+
 def _run(setup: Setup, instances: Sequence[Instance], mode: str) -> Summary:
     history = setup.history
     session_id = history.start_session(mode=mode, lang=setup.lang, bank=setup.bank_name)
@@ -137,12 +147,7 @@ def quiz(bank: Bank, setup: Setup, filters: Filters, *, count: int, due: bool) -
     questions = select(bank.questions, filters)
     rng = setup.rng()
     if not due:
-        chosen = rng.sample(questions, min(count, len(questions)))
-        return _run(
-            setup,
-            _instances(chosen, rng, lambda q: rng.randrange(1, 2**31) if q.parametric else 0),
-            "quiz",
-        )
+        return _run(setup, plan_quiz(questions, count=count, rng=rng), "quiz")
     from questionbank.scheduler import Planner, fresh_seed
 
     planner = Planner()
@@ -160,37 +165,48 @@ def quiz(bank: Bank, setup: Setup, filters: Filters, *, count: int, due: bool) -
     return _run(setup, _instances(chosen, rng, seed_for), "due")
 
 
+def plan_review(
+    questions: Sequence[models.AnyQuestion],
+    memories: dict[str, Memory],
+    *,
+    count: int,
+    rng: random.Random,
+) -> tuple[list[Instance], list[str]]:
+    """The missed questions still in the bank (most recently missed first, parametric
+    ones with new numbers), and the ids of missed questions no longer in it."""
+    from questionbank.scheduler import fresh_seed, missed
+
+    ids = missed(memories)
+    known = {q.id: q for q in questions if q.type in quiz_types()}
+    chosen = [known[i] for i in ids if i in known][:count]
+    instances = _instances(chosen, rng, lambda q: fresh_seed(q, memories[q.id].seeds, rng))
+    return instances, [i for i in ids if i not in known]
+
+
 def review(bank: Bank, setup: Setup, *, count: int) -> Summary | None:
     """`qbank review`: the questions whose latest answer was wrong, partial or skipped."""
-    from questionbank.scheduler import Planner, fresh_seed, missed
+    from questionbank.scheduler import Planner
 
     memories = Planner().memories(setup.history.answers())
-    ids = missed(memories)
-    known = {q.id: q for q in bank.questions if q.type in quiz_types()}
-    gone = [i for i in ids if i not in known]
+    instances, gone = plan_review(bank.questions, memories, count=count, rng=setup.rng())
+    words = Words(setup.lang)
     if gone:
-        setup.console.print(Text(Words(setup.lang)("gone", count=len(gone), ids=", ".join(gone))))
-    chosen = [known[i] for i in ids if i in known][:count]
-    if not chosen:
-        setup.console.print(Words(setup.lang)("nothing_missed"))
+        setup.console.print(Text(words("gone", count=len(gone), ids=", ".join(gone))))
+    if not instances:
+        setup.console.print(words("nothing_missed"))
         return None
-    rng = setup.rng()
-    return _run(
-        setup,
-        _instances(chosen, rng, lambda q: fresh_seed(q, memories[q.id].seeds, rng)),
-        "review",
-    )
+    return _run(setup, instances, "review")
 
 
 def exit_code(summary: Summary | None) -> int:
     return EXIT_INTERRUPTED if summary is not None and summary.interrupted else 0
 
 
-def open_history(console: Console) -> History:
-    def warn(message: str) -> None:
-        Console(stderr=True, highlight=False).print(Text(message, style="yellow"))
+def open_history() -> History:
+    import click
 
-    return History.open(warn=warn)
+    # click.echo, not rich: a path in the message must stay on one line to be copied.
+    return History.open(warn=lambda message: click.echo(message, err=True))
 
 
 def make_setup(
