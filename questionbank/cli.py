@@ -250,6 +250,28 @@ def stats(fmt: str) -> None:
             stats_table(console, data, history_path=str(history.path))
 
 
+@cli.command()
+@click.option("--student", is_flag=True, help="A bank for students (the only kind so far).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The folder to write; its bank/ must not exist or be empty.",
+)
+@click.pass_context
+def bundle(ctx: click.Context, student: bool, out: str) -> None:
+    """Write a practice bank with no exam-only questions, references or hidden cases."""
+    from pathlib import Path
+
+    from questionbank.bundle import write_student_bundle
+
+    if not student:
+        _fail("qbank bundle: say --student (the only kind of bundle there is)", 2)
+    report = write_student_bundle(_load(ctx), Path(out))
+    for line in report.lines():
+        click.echo(line)
+
+
 def _load_quick(ctx: click.Context) -> Bank:
     """The bank without the bank-wide checks: `qbank validate` is where authors see those,
     and a student waiting for the first question should not pay for them."""
