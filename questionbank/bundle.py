@@ -160,7 +160,7 @@ def student_task(task: models.CodeQuestion, root: Path, report: BundleReport) ->
     if task.reference is None:
         raise QbankError(f"code '{task.id}' has no reference to compute expected values")
     reference = load_function(task.reference, root)
-    arg_types = dict(task.arg_types)
+    arg_types: dict[str, str] = dict(task.arg_types)
     cases: list[dict[str, Any]] = []
     for case in task.cases:
         if case.hidden:
