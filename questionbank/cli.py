@@ -95,7 +95,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--tag", multiple=True, help="Only questions with this tag (repeatable).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "matrix"]),
+    default="table",
+    show_default=True,
+    help="matrix: a Markdown table of topics x types with counts (for bank/README.md).",
 )
 @click.pass_context
 def list_(
@@ -117,6 +122,11 @@ def list_(
     ]
     if fmt == "json":
         click.echo(json.dumps([summary(q) for q in questions], ensure_ascii=False, indent=2))
+        return
+    if fmt == "matrix":
+        from questionbank.terminal import count_matrix
+
+        click.echo(count_matrix(questions), nl=False)
         return
     from questionbank.terminal import list_table
 
@@ -168,6 +178,80 @@ def schema(fmt: str) -> None:
     from questionbank.schema import field_reference, schema_json
 
     click.echo(schema_json() if fmt == "json" else field_reference(), nl=False)
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the papers, keys, answer-key.csv and manifest.json.")
+@click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (WeasyPrint).")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled ones, file by file.")
+@click.pass_context
+def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | None) -> None:
+    """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
+    from pathlib import Path
+
+    from questionbank.assemble import assemble
+    from questionbank.exam_spec import load_spec
+    from questionbank.render_paper import write_paper
+
+    loaded = load_spec(Path(spec))
+    exam = assemble(loaded, _load(ctx))
+    written = write_paper(
+        exam, Path(out), templates=Path(templates) if templates else None, pdf=pdf
+    )
+    click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
+
+
+@cli.command(name="export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["moodle", "gift", "qti", "markdown"]))
+@click.option("--topic", multiple=True, help="Only these topics (repeatable).")
+@click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
+@click.option("--lang", default=None, help="One language only (default: every language).")
+@click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Fixed variants written for each parametric question.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The file to write (.xml, .txt, .zip, .md).")
+@click.pass_context
+def export_(
+    ctx: click.Context,
+    fmt: str,
+    topic: tuple[str, ...],
+    types: tuple[str, ...],
+    lang: str | None,
+    variants: int,
+    out: str,
+) -> None:
+    """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown."""
+    from pathlib import Path
+
+    from questionbank.export_common import export_items, export_langs, select_questions
+
+    questions = select_questions(_load(ctx), topics=topic, types=types)
+    if not questions:
+        _fail("no question matches the --topic/--type filters")
+    items = export_items(questions, variants=variants)
+    langs = export_langs(questions, lang)
+    target = Path(out)
+    if fmt == "qti":
+        from questionbank.export_qti import qti_zip
+
+        target.write_bytes(qti_zip(items, langs))
+    else:
+        if fmt == "moodle":
+            from questionbank.export_moodle import moodle_xml as write
+        elif fmt == "gift":
+            from questionbank.export_gift import gift as write
+        else:
+            from questionbank.export_markdown import markdown as write
+        target.write_text(write(items, langs), encoding="utf-8", newline="\n")
+    if fmt != "markdown":
+        from questionbank.export_moodle import skipped_note
+
+        for note in skipped_note(items, fmt):
+            click.echo(f"note: {note}", err=True)
+    click.echo(f"{len(items)} question(s) exported to {out}")
 
 
 _LANG = click.Choice(["en", "zh-TW", "both"])
