@@ -254,6 +254,116 @@ def export_(
     click.echo(f"{len(items)} question(s) exported to {out}")
 
 
+_LANG = click.Choice(["en", "zh-TW", "both"])
+
+
+@cli.command()
+@click.option("--topic", multiple=True, help="Only these topics (repeatable).")
+@click.option("--week", help="Only these syllabus weeks: a week (4) or a range (3-6).")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many questions.",
+)
+@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@click.option("--seed", type=int, help="Make the choice, order and numbers reproducible.")
+@click.option("--due", is_flag=True, help="Questions due for review (FSRS), weakest first.")
+@click.pass_context
+def quiz(
+    ctx: click.Context,
+    topic: tuple[str, ...],
+    week: str | None,
+    count: int,
+    lang: str | None,
+    seed: int | None,
+    due: bool,
+) -> None:
+    """Practise: one question at a time, feedback at once, answers saved to the history."""
+    from questionbank import session
+
+    filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
+    bank = _load_quick(ctx)
+    console = _console()
+    with session.open_history() as history:
+        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
+        ctx.exit(session.exit_code(session.quiz(bank, setup, filters, count=count, due=due)))
+
+
+@cli.command()
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many questions.",
+)
+@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@click.option("--seed", type=int, help="Make the order and numbers reproducible.")
+@click.pass_context
+def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -> None:
+    """Ask again the questions whose latest answer was wrong, partial or skipped."""
+    from questionbank import session
+
+    bank = _load_quick(ctx)
+    console = _console()
+    with session.open_history() as history:
+        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
+        ctx.exit(session.exit_code(session.review(bank, setup, count=count)))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def stats(fmt: str) -> None:
+    """Accuracy per topic and in total, from the practice history."""
+    from questionbank.history import now
+    from questionbank.session import open_history
+    from questionbank.stats import stats_data, stats_table
+
+    console = _console()
+    with open_history() as history:
+        data = stats_data(history.answers(), at=now())
+        if fmt == "json":
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            stats_table(console, data, history_path=str(history.path))
+
+
+@cli.command()
+@click.option("--student", is_flag=True, help="A bank for students (the only kind so far).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The folder to write; its bank/ must not exist or be empty.",
+)
+@click.pass_context
+def bundle(ctx: click.Context, student: bool, out: str) -> None:
+    """Write a practice bank with no exam-only questions, references or hidden cases."""
+    from pathlib import Path
+
+    from questionbank.bundle import write_student_bundle
+
+    if not student:
+        _fail("qbank bundle: say --student (the only kind of bundle there is)", 2)
+    report = write_student_bundle(_load(ctx), Path(out))
+    for line in report.lines():
+        click.echo(line)
+
+
+def _load_quick(ctx: click.Context) -> Bank:
+    """The bank without the bank-wide checks: `qbank validate` is where authors see those,
+    and a student waiting for the first question should not pay for them."""
+    from questionbank.bank import load_bank
+
+    return load_bank(_bank_path(ctx), check=False)
+
+
 def main() -> None:
     cli(prog_name="qbank")
 
