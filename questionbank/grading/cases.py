@@ -27,7 +27,13 @@ _TARGET = re.compile(r"^(?P<path>[A-Za-z0-9_./-]+\.py):(?P<name>[A-Za-z_][A-Za-z
 
 
 class CaseSetupError(ValueError):
-    """A task's cases or reference are unusable (an author error, not a student error)."""
+    """A task's cases or reference are unusable (an author error, not a student error).
+
+    problems pairs each message with the index of the case it concerns (None: the task)."""
+
+    def __init__(self, problems: list[tuple[int | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class CaseSpec:
     args: Mapping[str, Any] | None = None
     generate: str | None = None
     seed: int | None = None
+    tolerance: Tolerance | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class PreparedCase:
     hidden: bool
     args_blob: bytes
     expected: codec.Node
+    tolerance: Tolerance
 
 
 @dataclass(frozen=True)
@@ -87,21 +95,21 @@ class TrustedLoader:
     def resolve(self, target: str, *, what: str) -> tuple[Path, Callable[..., Any]]:
         match = _TARGET.match(target)
         if match is None:
-            raise CaseSetupError(f"{what} {target!r}: expected 'graders/<module>.py:<function>'")
+            raise _problem(f"{what} {target!r}: expected 'graders/<module>.py:<function>'")
         path = (self.root / match["path"]).resolve()
         if not path.is_file():
-            raise CaseSetupError(f"{what} {target!r}: no file {path}")
+            raise _problem(f"{what} {target!r}: no file {path}")
         module = self.modules.get(path)
         if module is None:
             spec = importlib.util.spec_from_file_location(f"qbank_trusted_{len(self.modules)}", path)
             if spec is None or spec.loader is None:
-                raise CaseSetupError(f"{what} {target!r}: cannot load {path}")
+                raise _problem(f"{what} {target!r}: cannot load {path}")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             self.modules[path] = module
         function = getattr(module, match["name"], None)
         if not callable(function):
-            raise CaseSetupError(f"{what} {target!r}: {path.name} defines no {match['name']}()")
+            raise _problem(f"{what} {target!r}: {path.name} defines no {match['name']}()")
         return path, function
 
 
@@ -114,14 +122,14 @@ def convert_args(args: Mapping[str, Any], arg_types: Mapping[str, str], *, case:
             converted[name] = copy.deepcopy(value)
             continue
         if wanted not in ARG_TYPES:
-            raise CaseSetupError(
+            raise _problem(
                 f"case {case!r}: arg_types[{name!r}] is {wanted!r}; expected one of "
                 f"float64, int64, bool, raw"
             )
         try:
             converted[name] = np.array(value, dtype=ARG_TYPES[wanted])
         except (ValueError, TypeError) as exc:
-            raise CaseSetupError(
+            raise _problem(
                 f"case {case!r}: argument {name!r} is not a rectangular numeric list ({exc})"
             ) from None
     return converted
@@ -130,29 +138,29 @@ def convert_args(args: Mapping[str, Any], arg_types: Mapping[str, str], *, case:
 def prepare_task(spec: TaskSpec, loader: TrustedLoader | None = None) -> PreparedTask:
     """Compute every case's arguments and expected value; collect all problems, then raise."""
     loader = loader or TrustedLoader(spec.root)
-    problems: list[str] = []
+    problems: list[tuple[int | None, str]] = []
     digest = hashlib.sha256(json.dumps(_spec_fingerprint(spec), sort_keys=True).encode())
     try:
         ref_path, reference = loader.resolve(spec.reference, what="reference")
         digest.update(ref_path.read_bytes())
     except CaseSetupError as exc:
-        raise CaseSetupError(f"task {spec.id}: {exc}") from None
+        raise CaseSetupError([(None, str(exc))]) from None
     prepared: list[PreparedCase] = []
-    for case in spec.cases:
+    for index, case in enumerate(spec.cases):
         try:
             kwargs = _case_args(case, spec, loader, digest)
             expected = reference(**copy.deepcopy(kwargs))
             expected_node = codec.decode(codec.encode(expected))
         except CaseSetupError as exc:
-            problems.append(str(exc))
+            problems.append((index, str(exc)))
             continue
-        except Exception as exc:  # noqa: BLE001 - a broken reference is an author error
-            problems.append(f"case {case.name!r}: the reference raised {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a broken reference or generator: author error
+            problems.append((index, f"case {case.name!r}: {type(exc).__name__}: {exc}"))
             continue
-        prepared.append(PreparedCase(case.name, case.points, case.hidden,
-                                     codec.encode(kwargs), expected_node))
+        prepared.append(PreparedCase(case.name, case.points, case.hidden, codec.encode(kwargs),
+                                     expected_node, case.tolerance or spec.tolerance))
     if problems:
-        raise CaseSetupError(f"task {spec.id}: " + "; ".join(problems))
+        raise CaseSetupError(problems)
     return PreparedTask(spec, tuple(prepared), digest.hexdigest()[:16])
 
 
@@ -163,9 +171,13 @@ def _case_args(case: CaseSpec, spec: TaskSpec, loader: TrustedLoader,
         digest.update(path.read_bytes())
         produced = generator(np.random.default_rng(case.seed))
         if not isinstance(produced, dict) or not all(isinstance(k, str) for k in produced):
-            raise CaseSetupError(f"case {case.name!r}: {case.generate} must return a dict of kwargs")
+            raise _problem(f"case {case.name!r}: {case.generate} must return a dict of kwargs")
         return convert_args(produced, spec.arg_types, case=case.name)
     return convert_args(case.args or {}, spec.arg_types, case=case.name)
+
+
+def _problem(message: str) -> CaseSetupError:
+    return CaseSetupError([(None, message)])
 
 
 def _spec_fingerprint(spec: TaskSpec) -> dict[str, Any]:
@@ -174,6 +186,7 @@ def _spec_fingerprint(spec: TaskSpec) -> dict[str, Any]:
         "tolerance": [spec.tolerance.rtol, spec.tolerance.atol], "timeout": spec.timeout,
         "arg_types": dict(spec.arg_types),
         "cases": [
-            [c.name, c.points, c.hidden, repr(c.args), c.generate, c.seed] for c in spec.cases
+            [c.name, c.points, c.hidden, repr(c.args), c.generate, c.seed, repr(c.tolerance)]
+            for c in spec.cases
         ],
     }

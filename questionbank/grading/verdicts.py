@@ -81,7 +81,7 @@ def _judge(task: PreparedTask, case: PreparedCase, outcome: CaseOutcome) -> tupl
         except codec.DecodeError as exc:
             text = f"the returned value could not be read ({exc})"
             return "protocol_error", text, text
-        mismatch = compare(case.expected, got, task.spec.tolerance)
+        mismatch = compare(case.expected, got, case.tolerance)
         if mismatch is None:
             return "passed", "passed", "passed"
         return mismatch.kind, mismatch.public, mismatch.hidden
