@@ -16,8 +16,10 @@ def _points(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 4)
 
 
-def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
-    """Only the fields Gradescope's spec knows; hidden cases are shown once grades are published."""
+def to_gradescope(result: SubmissionResult, *, strict: bool = False) -> dict[str, Any]:
+    """Gradescope-style results; hidden cases are shown once grades are published.
+
+    strict drops max_score at the top level, which Gradescope's spec does not have."""
     tests = []
     for task in result.tasks:
         for case in task.cases:
@@ -33,13 +35,16 @@ def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
     level = result.isolation.get("level")
     if level and level != "full":
         summary += f"\nwarning: sandbox isolation {describe_isolation(result.isolation)}"
-    return {
+    document: dict[str, Any] = {
         "score": _points(result.score),
         "max_score": _points(result.max_score),
         "execution_time": round(result.execution_time, 3),
         "output": summary,
         "tests": tests,
     }
+    if strict:
+        del document["max_score"]
+    return document
 
 
 def print_text(result: SubmissionResult, console: Console) -> None:
