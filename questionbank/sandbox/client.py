@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
-import threading
+import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,7 @@ class SandboxServer:
         self.config = config or SandboxConfig()
         self.process: subprocess.Popen[bytes] | None = None
         self.isolation: dict[str, Any] = {}
+        self.workdir = ""
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -117,6 +120,7 @@ class SandboxServer:
             self._kill()
             raise SandboxError("the sandbox server did not start (see the messages above)")
         self.isolation = hello[0]["isolation"]
+        self.workdir = str(hello[0].get("workdir", ""))
 
     def run(self, job: Job) -> JobResult:
         """Run a job; a server that dies or hangs is replaced, and its job marked failed."""
@@ -156,28 +160,29 @@ class SandboxServer:
             raise SandboxError("the sandbox server stopped answering")
 
     def _receive(self, timeout: float) -> tuple[dict[str, Any], list[bytes]] | None:
+        """The server's next message; None if it died, garbled it or took longer than timeout
+        (the server is trusted: any of these means it is broken and must be replaced)."""
         assert self.process is not None and self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        box: list[tuple[dict[str, Any], list[bytes]]] = []
-
-        def read() -> None:
-            try:
-                box.append(receive_message(fd))
-            except (OSError, FrameError, ValueError):
-                pass
-
-        # A watchdog thread rather than select(): the server is trusted, a timeout here means it
-        # is broken, and the thread keeps the framing code simple.
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout)
-        return box[0] if box else None
+        try:
+            return receive_message(self.process.stdout.fileno(), time.monotonic() + timeout)
+        except (OSError, FrameError, ValueError):
+            return None
 
     def _kill(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
             self.process = None
+        self._remove_workdir()
+
+    def _remove_workdir(self) -> None:
+        # The server's private root was mounted on <workdir>/root in its own mount namespace;
+        # on the host both are empty directories.
+        if self.workdir.startswith(tempfile.gettempdir()):
+            for path in (Path(self.workdir, "root"), Path(self.workdir)):
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+        self.workdir = ""
 
     def close(self) -> None:
         if self.process is None:
@@ -191,6 +196,7 @@ class SandboxServer:
         if self.process is not None and self.process.stdout is not None:
             self.process.stdout.close()
         self.process = None
+        self._remove_workdir()
 
 
 def describe_isolation(isolation: dict[str, Any]) -> str:

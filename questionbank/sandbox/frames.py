@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
+import time
 from typing import Any
 
 _LEN = struct.Struct("<I")
@@ -29,9 +31,13 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def read_exact(fd: int, size: int) -> bytes:
+def read_exact(fd: int, size: int, deadline: float | None = None) -> bytes:
     chunks = []
     while size > 0:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise FrameError("timed out")
         chunk = os.read(fd, min(size, 1 << 20))
         if not chunk:
             raise FrameError("pipe closed")
@@ -46,12 +52,12 @@ def send_message(fd: int, header: dict[str, Any], blobs: list[bytes]) -> None:
     write_all(fd, _LEN.pack(len(raw)) + raw + b"".join(blobs))
 
 
-def receive_message(fd: int) -> tuple[dict[str, Any], list[bytes]]:
-    (size,) = _LEN.unpack(read_exact(fd, _LEN.size))
+def receive_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
+    (size,) = _LEN.unpack(read_exact(fd, _LEN.size, deadline))
     if size > MAX_MESSAGE:
         raise FrameError("message too large")
-    header = json.loads(read_exact(fd, size))
-    blobs = [read_exact(fd, int(n)) for n in header.pop("blobs")]
+    header = json.loads(read_exact(fd, size, deadline))
+    blobs = [read_exact(fd, int(n), deadline) for n in header.pop("blobs")]
     return header, blobs
 
 

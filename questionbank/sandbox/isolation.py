@@ -170,6 +170,8 @@ def drop_privileges(uid: int) -> None:
 
 def apply_limits(limits: Limits, base_address_space: int) -> None:
     """rlimits for the student process; the address-space limit sits on top of what numpy maps."""
+    # Soft == hard everywhere: as pid 1 of its namespace the process ignores SIGXCPU, and
+    # the hard limit's SIGKILL is the one signal that still reaches it.
     as_limit = base_address_space + limits.memory_bytes
     pairs = [
         (resource.RLIMIT_AS, as_limit),
@@ -274,18 +276,36 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
             bind(f"/dev/{device}", writable=True)
     Path(new_root, "scratch").mkdir()
     (Path(new_root) / "tmp").symlink_to("/scratch")
-    mount(None, new_root, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
+    mount(None, new_root, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
 
 
-def enter_root(new_root: str, *, uid: int, scratch_bytes: int, source: bytes) -> None:
-    """In a job's own mount namespace: a fresh size-limited scratch tmpfs, then chroot."""
-    scratch = new_root + "/scratch"
-    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}
+
+
+def move_into_root(new_root: str) -> None:
+    """Make new_root the root of the server's own mount namespace and drop every host mount.
+
+    Each job's mount namespace is a copy of this one: with only the dozen mounts of the
+    private root in it, copying and tearing it down per job stays cheap, and nothing of the
+    host file system is left to escape to.
+    """
+    number = _PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise IsolationError(errno.ENOSYS, "pivot_root: unknown syscall number on this machine")
+    os.chdir(new_root)
+    _check(_libc.syscall(number, b".", b"."), "pivot_root")
+    # The old root is now stacked under the new one at "/": detaching "." drops it.
+    _check(_libc.umount2(b".", ctypes.c_int(MNT_DETACH)), "umount old root")
+    os.chdir("/")
+
+
+def enter_scratch(*, uid: int, scratch_bytes: int, source: bytes) -> None:
+    """In a job's own mount namespace: a fresh, size-limited scratch tmpfs with the source."""
+    mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}")
-    target = Path(scratch, "submission.py")
+    target = Path("/scratch", "submission.py")
     target.write_bytes(source)
     os.chown(target, uid, uid)
-    os.chroot(new_root)
     os.chdir("/scratch")
 
 

@@ -79,6 +79,7 @@ class Server:
         if self.layers.private_root:
             try:
                 isolation.prepare_root(isolation.plan_root(ALLOWED_PACKAGES), self.root_mountpoint)
+                isolation.move_into_root(self.root_mountpoint)
             except OSError as exc:
                 print(f"qbank sandbox: no private root ({exc})", file=sys.stderr)
                 self.layers = dataclasses.replace(self.layers, private_root=False)
@@ -87,12 +88,13 @@ class Server:
         self.pending: tuple[int, int, int] | None = None
 
     def cleanup(self) -> None:
-        if self.layers.private_root:
-            isolation.detach(self.root_mountpoint)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        # With a private root the host's (empty) workdir is out of reach: the client removes it.
+        if not self.layers.private_root:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def hello(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "uid": self.uid, "isolation": self.layers.as_dict()}
+        return {"pid": os.getpid(), "uid": self.uid, "isolation": self.layers.as_dict(),
+                "workdir": self.workdir}
 
     def run_job(self, header: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
         source, args = blobs[0], tuple(blobs[1:])
@@ -111,7 +113,6 @@ class Server:
             attempt = worker.Attempt(
                 function=str(header["function"]), source=source, args=args, start=start,
                 uid=self.uid, layers=self.layers, limits=self.config.limits,
-                root_mountpoint=self.root_mountpoint,
                 host_scratch=self._host_scratch(), base_address_space=self.base_address_space,
             )
             try:

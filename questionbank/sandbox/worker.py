@@ -1,9 +1,9 @@
-"""The forked side of a sandbox job: three processes per attempt.
+"""The forked side of a sandbox job: two processes per attempt.
 
-A (root, in the server's pid namespace) unshares the namespaces, builds the private root and
-waits; B is pid 1 of the new pid namespace, drops to the slot's uid and reaps; C runs the
-harness and the student code with rlimits. When C ends, B exits, and the kernel kills everything
-left in the namespace (setsid daemons, double forks). A kills B when the server says so.
+A (root, in the server's pid namespace) unshares the namespaces, mounts the job's scratch and
+waits; B is pid 1 of the new pid namespace: it drops to the slot's uid, sets its rlimits and
+runs the harness and the student code. When B ends, the kernel kills everything left in the
+namespace (setsid daemons, double forks). A kills B when the server says so.
 Nothing here holds a reference solution or an expected value: the server never has them.
 """
 
@@ -37,7 +37,6 @@ class Attempt:
     uid: int
     layers: isolation.Layers
     limits: isolation.Limits
-    root_mountpoint: str
     host_scratch: str
     base_address_space: int
 
@@ -64,9 +63,8 @@ def stage_a(attempt: Attempt, res_w: int, out_w: int) -> None:
         if flags:
             isolation.unshare(flags)
         if attempt.layers.private_root:
-            isolation.enter_root(attempt.root_mountpoint, uid=attempt.uid,
-                                 scratch_bytes=attempt.limits.scratch_bytes,
-                                 source=attempt.source)
+            isolation.enter_scratch(uid=attempt.uid, scratch_bytes=attempt.limits.scratch_bytes,
+                                    source=attempt.source)
             scratch = "/scratch"
         else:
             scratch = attempt.host_scratch
@@ -78,7 +76,7 @@ def stage_a(attempt: Attempt, res_w: int, out_w: int) -> None:
         pid_b = os.fork()
         if pid_b == 0:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGCHLD})
-            stage_b(attempt, scratch, res_w, out_w)
+            stage_student(attempt, scratch, res_w, out_w)
         os.setpgid(pid_b, pid_b)
         os.close(res_w)
         os.close(out_w)
@@ -108,32 +106,27 @@ def _exit_code(status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def stage_b(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
-    """pid 1 of the job's pid namespace: start C, reap everything, exit when C exits."""
-    code = 71
+def stage_student(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
+    """The student process, pid 1 of the job's pid namespace when there is one.
+
+    No separate init: a fork costs as much as all the namespaces together on these machines.
+    What an init would add is handled otherwise: pid 1 ignores the CPU soft limit's SIGXCPU,
+    so the soft and hard limits are equal (SIGKILL reaches pid 1); orphans reparent to this
+    process and die with it, because when pid 1 exits the kernel kills the whole namespace.
+    """
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         if attempt.layers.uid_drop:
             isolation.drop_privileges(attempt.uid)
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
-        pid_c = os.fork()
-        if pid_c == 0:
-            stage_c(attempt, scratch, res_w, out_w)
-        os.close(res_w)
-        os.close(out_w)
-        while True:
-            pid, status = os.wait()
-            if pid == pid_c:
-                code = _exit_code(status)
-                break
     except BaseException:  # noqa: BLE001
-        code = 72
-    os._exit(code)
+        os._exit(72)
+    confine_and_run(attempt, scratch, res_w, out_w)
 
 
-def stage_c(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
-    """The student process."""
+def confine_and_run(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
+    """Redirect the standard streams, close every other descriptor, set rlimits, run."""
     try:
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
