@@ -175,7 +175,8 @@ def grades_csv(out: Path, students: list[str], tasks: list[PreparedTask]) -> byt
     writer.writerow(["student", "score", "max_score", *(t.spec.id for t in tasks)])
     for student, document in _documents(out, students):
         scores = document.get("task_scores", {})
-        writer.writerow([student, document.get("score", 0), document.get("max_score", 0),
+        writer.writerow([student, _number(document.get("score", 0)),
+                         _number(document.get("max_score", 0)),
                          *(_number(scores.get(t.spec.id, [0])[0]) for t in tasks)])
     return buffer.getvalue().encode()
 

@@ -1,16 +1,19 @@
 """`qbank export gradescope TASK`: an autograder bundle for Gradescope's fleet.
 
 The zip holds setup.sh (installs this qbank from the bundled source), run_autograder (grades
-the one .py file in /autograder/submission and writes /autograder/results/results.json) and
-the source itself: the package, the bank and the graders. The bundle stays with the course
+the one .py file in /autograder/submission and writes /autograder/results/results.json), the
+qbank package with a minimal pyproject.toml, and the course's bank/ and graders/. The bundle stays with the course
 staff on Gradescope; students only ever see the results.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
+import json
 import shlex
 import stat
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -39,32 +42,63 @@ fi
   --format gradescope --out /autograder/results/results.json
 """
 
-INCLUDED = ("pyproject.toml", "README.md", "questionbank", "bank", "graders", "templates")
+PYPROJECT = """[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "qbank"
+version = "{version}"
+requires-python = ">=3.11"
+dependencies = {dependencies}
+
+[project.scripts]
+qbank = "questionbank.cli:main"
+
+[tool.hatch.build.targets.wheel]
+packages = ["questionbank"]
+"""
+
+
+def _dependencies(package_dir: Path) -> list[str]:
+    pyproject = package_dir.parent / "pyproject.toml"
+    if pyproject.is_file():
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return list(data.get("project", {}).get("dependencies", []))
+    try:
+        required = importlib.metadata.requires("qbank") or []
+    except importlib.metadata.PackageNotFoundError:
+        required = []
+    return [r for r in required if "extra ==" not in r]
 
 
 def bundle(project_root: Path, task_ids: list[str], assignment: Path | None) -> bytes:
-    """The zip's bytes. assignment: the assignment file to ship, when TASK was one."""
-    missing = [name for name in ("pyproject.toml", "questionbank") if
-               not (project_root / name).exists()]
-    if missing:
-        raise QbankError(f"{project_root}: not a qbank source tree (missing {', '.join(missing)}); "
-                         "export from a checkout of qbank")
+    """The zip's bytes: this qbank's package, plus the bank and graders of project_root.
+
+    assignment: the assignment file to ship, when TASK was one."""
+    import questionbank
+
+    package_dir = Path(questionbank.__file__).resolve().parent
+    for name in ("bank", "graders"):
+        if not (project_root / name).is_dir():
+            raise QbankError(f"{project_root}: no {name}/ folder to ship with the autograder")
     target = shlex.quote(task_ids[0]) if assignment is None else "/autograder/source/assignment.yaml"
+    pyproject = PYPROJECT.format(version=questionbank.__version__,
+                                 dependencies=json.dumps(_dependencies(package_dir)))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_text(archive, "setup.sh", SETUP, executable=True)
         _add_text(archive, "run_autograder", RUN.format(target=target), executable=True)
+        _add_text(archive, "qbank/pyproject.toml", pyproject, executable=False)
         if assignment is not None:
             archive.write(assignment, "assignment.yaml")
-        for name in INCLUDED:
-            path = project_root / name
-            files = [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []
-            for file in files:
+        trees = [(package_dir, "qbank/questionbank"), (project_root / "bank", "qbank/bank"),
+                 (project_root / "graders", "qbank/graders")]
+        for folder, prefix in trees:
+            for file in sorted(folder.rglob("*")):
                 if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
-                    archive.write(file, f"qbank/{file.relative_to(project_root)}")
+                    archive.write(file, f"{prefix}/{file.relative_to(folder).as_posix()}")
     return buffer.getvalue()
-
-
 def _add_text(archive: zipfile.ZipFile, name: str, text: str, *, executable: bool) -> None:
     info = zipfile.ZipInfo(name)
     mode = 0o755 if executable else 0o644

@@ -68,8 +68,8 @@ class _Encoder:
             array = array.astype(np.float64)
         if array.dtype.str not in _ALLOWED_DTYPES:
             return {"t": "other", "d": f"{array.dtype} array"}
-        array = np.ascontiguousarray(array)
-        self.buffers.append(array.tobytes())
+        # tobytes() is C order whatever the layout (ascontiguousarray would turn 0-d into 1-d).
+        self.buffers.append(array.tobytes(order="C"))
         return {"t": "arr", "dtype": array.dtype.str, "shape": list(array.shape), "o": origin}
 
     def node(self, value: Any, depth: int) -> dict[str, Any]:
@@ -180,7 +180,7 @@ class _Decoder:
         end = self.offset + nbytes
         if end > len(self.blob):
             raise DecodeError("array data truncated")
-        data = np.frombuffer(self.blob[self.offset : end], dtype=dtype).reshape(shape).copy()
+        data = np.frombuffer(self.blob[self.offset : end], dtype=dtype).reshape(tuple(shape)).copy()
         self.offset = end
         return Array(data, origin)
 

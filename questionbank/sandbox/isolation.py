@@ -103,6 +103,16 @@ class Layers:
             return "partial"
         return "minimal"
 
+    def without(self, disabled: frozenset[str]) -> Layers:
+        namespaces = self.namespaces - disabled
+        return Layers(
+            namespaces=namespaces,
+            uid_drop=self.uid_drop and "uid_drop" not in disabled,
+            private_root=self.private_root and "mount" in namespaces
+            and "private_root" not in disabled,
+            rlimits=self.rlimits,
+        )
+
     def missing(self) -> list[str]:
         gaps = [f"{name} namespace" for name in NAMESPACES if name not in self.namespaces]
         if not self.uid_drop:
@@ -275,7 +285,8 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
         if Path("/dev", device).exists():
             bind(f"/dev/{device}", writable=True)
     Path(new_root, "scratch").mkdir()
-    (Path(new_root) / "tmp").symlink_to("/scratch")
+    if not Path(new_root, "tmp").exists():  # a virtualenv may live under /tmp
+        (Path(new_root) / "tmp").symlink_to("/scratch")
     mount(None, new_root, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
 
 

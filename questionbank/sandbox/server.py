@@ -63,14 +63,17 @@ class ServerConfig:
     limits: isolation.Limits
     max_output: int
     max_stdout: int
+    disabled: frozenset[str] = frozenset()
 
 
 class Server:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.layers = isolation.probe_layers()
+        self.layers = isolation.probe_layers().without(config.disabled)
         self.uid = isolation.uid_for_slot(config.uid_base, config.slot)
-        self.workdir = tempfile.mkdtemp(prefix="qbank-sandbox-")
+        self.workdir = tempfile.mkdtemp(prefix=f"qbank-sandbox-{os.getpid()}-")
+        # Traversable but not listable: without a private root the scratch dirs live here.
+        os.chmod(self.workdir, 0o711)
         self.root_mountpoint = os.path.join(self.workdir, "root")
         os.mkdir(self.root_mountpoint)
         for name in PREIMPORTED:
@@ -345,6 +348,7 @@ def main() -> None:
         limits=isolation.Limits(**config_raw["limits"]),
         max_output=int(config_raw["max_output"]),
         max_stdout=int(config_raw["max_stdout"]),
+        disabled=frozenset(config_raw.get("disabled", ())),
     )
     # The protocol uses the original stdin/stdout; fds 0 and 1 then point elsewhere so that a
     # stray print can never corrupt it.
