@@ -30,7 +30,7 @@ def _task(task_id: str) -> PreparedTask:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    with SandboxServer(slot=5) as running:
+    with SandboxServer(slot=9) as running:
         yield running
 
 

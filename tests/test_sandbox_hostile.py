@@ -15,8 +15,7 @@ from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
 from sandbox_helpers import HOSTILE, UID_BASE, files_owned_by, processes_of_uids, toy_task
 
-UIDS = range(UID_BASE, UID_BASE + 16)
-PORT = 47913
+PORTS = range(47900, 47964)  # network.py tries each; the listener takes the first free one
 PROOFS = [
     "/tmp/qbank-hostile-proof-daemon", "/tmp/qbank-hostile-proof-results.json",
     "/tmp/qbank-hostile-proof-write", "/var/tmp/qbank-hostile-proof-write",
@@ -66,7 +65,7 @@ def test_every_hostile_file_has_an_expectation() -> None:
 def server() -> Iterator[SandboxServer]:
     config = SandboxConfig(limits=Limits(memory_bytes=512 << 20, cpu_seconds=10),
                            uid_base=UID_BASE)
-    with SandboxServer(slot=3, config=config) as running:
+    with SandboxServer(slot=11, config=config) as running:
         if running.isolation["level"] != "full":
             pytest.skip(f"sandbox isolation is {running.isolation['level']} on this machine")
         yield running
@@ -74,13 +73,18 @@ def server() -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="module")
 def listener() -> Iterator[tuple[socket.socket, socket.socket]]:
-    tcp = socket.socket()
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        tcp.bind(("127.0.0.1", PORT))
-        udp.bind(("127.0.0.1", PORT))
-    except OSError:
-        pytest.skip(f"port {PORT} is busy")
+    for port in PORTS:
+        tcp = socket.socket()
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            tcp.bind(("127.0.0.1", port))
+            udp.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            tcp.close()
+            udp.close()
+    else:
+        pytest.skip(f"ports {PORTS.start}-{PORTS.stop - 1} are all busy")
     tcp.listen()
     tcp.setblocking(False)
     udp.setblocking(False)
@@ -111,9 +115,10 @@ def test_hostile_submission_scores_zero_and_nothing_escapes(
     assert "expected" not in hidden.message and "[" not in hidden.message, hidden.message
     assert result.isolation["level"] == "full"
     # Nothing escaped: no process of a sandbox uid, no file outside scratch, no connection.
-    assert processes_of_uids(UIDS) == []
+    uids = range(server.uid, server.uid + 1)  # other graders may run on this machine meanwhile
+    assert processes_of_uids(uids) == []
     assert [p for p in PROOFS if Path(p).exists()] == []
-    assert files_owned_by(UIDS, [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]) == []
+    assert files_owned_by(uids, [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]) == []
     tcp, udp = listener
     with pytest.raises(BlockingIOError):
         tcp.accept()

@@ -89,6 +89,7 @@ class SandboxServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.isolation: dict[str, Any] = {}
         self.workdir = ""
+        self.uid = -1  # the uid this server's jobs run as (known once started)
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -126,6 +127,7 @@ class SandboxServer:
             raise SandboxError("the sandbox server did not start (see the messages above)")
         self.isolation = hello[0]["isolation"]
         self.workdir = str(hello[0].get("workdir", ""))
+        self.uid = int(hello[0]["uid"])
 
     def run(self, job: Job) -> JobResult:
         """Run a job; a server that dies or hangs is replaced, and its job marked failed."""

@@ -6,8 +6,10 @@ Python 3.11 has no os.unshare, so the calls go through libc with ctypes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import resource
 import sys
@@ -167,6 +169,37 @@ def _in_child(action: object) -> bool:
 def uid_for_slot(base: int, slot: int) -> int:
     """One uid per worker slot: RLIMIT_NPROC counts every process of a uid, zombies included."""
     return (base or 64000) + slot
+
+
+def _uids_in_use() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                found.add(entry.stat().st_uid)
+    return found
+
+
+def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
+    """A uid no other running qbank server uses, held by a lock for this server's lifetime.
+
+    Two graders on one machine (two courses, two terminals) must not share a uid: they would
+    share RLIMIT_NPROC, and without a pid namespace one's kill-by-uid would hit the other's
+    jobs. Returns (uid, fd of the held lock)."""
+    for step in range(0, 1000 * 64, 64):
+        uid = uid_for_slot(base, slot + step)
+        fd = os.open(os.path.join(lock_dir, f"qbank-uid-{uid}.lock"),
+                     os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        if uid in _uids_in_use():  # e.g. a server of an older qbank that takes no lock
+            os.close(fd)
+            continue
+        return uid, fd
+    raise IsolationError(errno.EUSERS, "no free sandbox uid")
 
 
 def drop_privileges(uid: int) -> None:

@@ -70,7 +70,8 @@ class Server:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.layers = isolation.probe_layers().without(config.disabled)
-        self.uid = isolation.uid_for_slot(config.uid_base, config.slot)
+        self.uid, self.uid_lock = isolation.claim_uid(config.uid_base, config.slot,
+                                                      tempfile.gettempdir())
         self.workdir = tempfile.mkdtemp(prefix=f"qbank-sandbox-{os.getpid()}-")
         # Traversable but not listable: without a private root the scratch dirs live here.
         os.chmod(self.workdir, 0o711)
@@ -248,7 +249,7 @@ class Server:
                 pid, status = os.waitpid(pid_a, os.WNOHANG)
                 if pid == pid_a:
                     self._kill_leftovers()
-                    self._reap_orphans()
+                    self._reap(None, timeout=0.5)
                     for fd in (res_r, out_r):
                         os.close(fd)
                     return _exit_code(status)
@@ -260,38 +261,36 @@ class Server:
             os.close(fd)
         return status
 
-    def _reap(self, pid_a: int, *, timeout: float) -> int:
-        """Wait for A (and collect any orphans reparented to us, the subreaper)."""
-        deadline = time.monotonic() + timeout
+    def _reap(self, pid_a: int | None, *, timeout: float) -> int:
+        """Wait for A and for every orphan reparented to us (the subreaper): without a pid
+        namespace, a setsid daemon or a fork storm lands here and is killed by uid."""
+        started = time.monotonic()
+        deadline = started + timeout
         code: int | None = None
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
-            if pid == pid_a:
+            if pid_a is not None and pid == pid_a:
                 code = _exit_code(status)
+                pid_a = None
             elif pid == 0:
-                if code is not None:
+                now = time.monotonic()
+                if now > started + 60:
+                    print("qbank sandbox: could not reap every process", file=sys.stderr)
                     break
-                if time.monotonic() > deadline:
-                    os.kill(pid_a, signal.SIGKILL)
-                    deadline = time.monotonic() + 3600
+                if now > deadline:
+                    if pid_a is not None:  # not reaped yet: the pid is still A's
+                        os.kill(pid_a, signal.SIGKILL)
+                    self._kill_leftovers()
+                    deadline = now + 0.5
                 time.sleep(0.0002)
         return -1 if code is None else code
 
     def _kill_leftovers(self) -> None:
         if "pid" not in self.layers.namespaces and self.layers.uid_drop:
             self._kill_uid()
-
-    def _reap_orphans(self) -> None:
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
 
     def _kill_uid(self) -> None:
         # Without a pid namespace, kill(-1) from a process of the slot's uid reaches every
@@ -300,7 +299,10 @@ class Server:
         if pid == 0:
             try:
                 isolation.drop_privileges(self.uid)
-                os.kill(-1, signal.SIGKILL)
+                for _ in range(1000):  # a fork storm refills the table while we kill
+                    os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)

