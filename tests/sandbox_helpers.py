@@ -15,13 +15,22 @@ UID_BASE = 64000
 
 def toy_spec(*, timeout: float = 1.0) -> TaskSpec:
     return TaskSpec(
-        id="toy-affine", function="affine", reference="graders/toy.py:affine",
-        root=TOY_ROOT, tolerance=Tolerance(rtol=1e-6, atol=1e-9), timeout=timeout,
+        id="toy-affine",
+        function="affine",
+        reference="graders/toy.py:affine",
+        root=TOY_ROOT,
+        tolerance=Tolerance(rtol=1e-6, atol=1e-9),
+        timeout=timeout,
         cases=(
             CaseSpec("literal 2x3", points=1, args={"x": [[1, 2, 3], [4, 5, 6]]}),
             CaseSpec("generated, shift", points=2, generate="graders/toy.py:random_case", seed=7),
-            CaseSpec("hidden generated", points=2, hidden=True,
-                     generate="graders/toy.py:random_case", seed=11),
+            CaseSpec(
+                "hidden generated",
+                points=2,
+                hidden=True,
+                generate="graders/toy.py:random_case",
+                seed=11,
+            ),
         ),
     )
 

@@ -35,8 +35,9 @@ def test_grade_text_table() -> None:
 
 def test_grade_json_is_gradescope_style(tmp_path: Path) -> None:
     target = tmp_path / "result.json"
-    code, _, _ = run("grade", "toy-affine", str(SUBS / "nan.py"), "--format", "json",
-                     "--out", str(target))
+    code, _, _ = run(
+        "grade", "toy-affine", str(SUBS / "nan.py"), "--format", "json", "--out", str(target)
+    )
     assert code == 0
     document = json.loads(target.read_text())
     assert set(document) == {"score", "max_score", "execution_time", "output", "tests"}
@@ -55,8 +56,9 @@ def test_grade_gradescope_format_has_only_gradescope_fields() -> None:
 
 def test_grade_assignment_file_grades_every_task(tmp_path: Path) -> None:
     source = tmp_path / "both.py"
-    source.write_text((SUBS / "good.py").read_text()
-                      + "\ndef pair(x):\n    return (x * 3.25, float(x.sum()))\n")
+    source.write_text(
+        (SUBS / "good.py").read_text() + "\ndef pair(x):\n    return (x * 3.25, float(x.sum()))\n"
+    )
     assignment = tmp_path / "hw.yaml"
     assignment.write_text("title: homework 1\ntasks: [toy-affine, toy-pair]\n")
     code, out, _ = run("grade", str(assignment), str(source), "--format", "json")
@@ -66,24 +68,38 @@ def test_grade_assignment_file_grades_every_task(tmp_path: Path) -> None:
 
 BAD_TASKS = [
     ("unknown id", ["toy-afine"], "no code task with id 'toy-afine' (did you mean 'toy-affine'?)"),
-    ("assignment key", ["tasks: [toy-affine]\ntaks: 1\n"],
-     "hw.yaml:2:1: unknown key 'taks' (did you mean 'tasks'?); expected one of title, tasks"),
-    ("assignment tasks", ["tasks: toy-affine\n"],
-     "hw.yaml:1:8: 'tasks' must be a non-empty list of task ids"),
-    ("broken cases", ["toy-broken"], "broken.yaml:15:9: case 'ragged': argument 'x' is not a "
-                                     "rectangular numeric list"),
+    (
+        "assignment key",
+        ["tasks: [toy-affine]\ntaks: 1\n"],
+        "hw.yaml:2:1: unknown key 'taks' (did you mean 'tasks'?); expected one of title, tasks",
+    ),
+    (
+        "assignment tasks",
+        ["tasks: toy-affine\n"],
+        "hw.yaml:1:8: 'tasks' must be a non-empty list of task ids",
+    ),
+    (
+        "broken cases",
+        ["toy-broken"],
+        "broken.yaml:15:9: case 'ragged': argument 'x' is not a rectangular numeric list",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("task", "message"), [b[1:] for b in BAD_TASKS],
-                         ids=[b[0] for b in BAD_TASKS])
+@pytest.mark.parametrize(
+    ("task", "message"), [b[1:] for b in BAD_TASKS], ids=[b[0] for b in BAD_TASKS]
+)
 def test_bad_task_exits_1_with_location(task: list[str], message: str, tmp_path: Path) -> None:
     target = task[0]
     if "\n" in target:
         (tmp_path / "hw.yaml").write_text(target)
         target = str(tmp_path / "hw.yaml")
-    code, _, err = run("grade", target, str(SUBS / "good.py"),
-                       bank="bank-broken" if target == "toy-broken" else "bank")
+    code, _, err = run(
+        "grade",
+        target,
+        str(SUBS / "good.py"),
+        bank="bank-broken" if target == "toy-broken" else "bank",
+    )
     assert code == 1
     assert message in err
     assert "Traceback" not in err
@@ -116,7 +132,11 @@ def test_grade_batch_writes_results_csv_and_resumes(tmp_path: Path) -> None:
     rows = (out / "grades.csv").read_text().splitlines()
     assert rows == [
         "student,score,max_score,toy-affine",
-        "chen,5,5,5", "crash,0,5,0", "empty,0,5,0", "good,5,5,5", "good_list,5,5,5",
+        "chen,5,5,5",
+        "crash,0,5,0",
+        "empty,0,5,0",
+        "good,5,5,5",
+        "good_list,5,5,5",
         "wrong_shape,0,5,0",
     ]
     assert "empty/ has no .py file" in json.loads((out / "empty.json").read_text())["output"]
@@ -136,11 +156,26 @@ def test_grade_batch_killed_midway_loses_nothing(tmp_path: Path) -> None:
     for index in range(12):
         source = (HOSTILE / "sleep.py") if index % 2 else (SUBS / "good.py")
         (folder / f"s{index:02d}.py").write_bytes(source.read_bytes())
-    command = [sys.executable, "-m", "questionbank", "--bank", str(TOY / "bank"),
-               "grade-batch", "toy-affine", str(folder), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "questionbank",
+        "--bank",
+        str(TOY / "bank"),
+        "grade-batch",
+        "toy-affine",
+        str(folder),
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("*.json"))) < 3:
         time.sleep(0.05)
@@ -151,8 +186,9 @@ def test_grade_batch_killed_midway_loses_nothing(tmp_path: Path) -> None:
     for path in finished:
         assert "score" in json.loads(path.read_text())
     done_before = {p.name: p.stat().st_mtime_ns for p in finished}
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert f"{12 - len(finished)} graded, {len(finished)} unchanged" in result.stdout
     for name, mtime in done_before.items():
@@ -162,14 +198,20 @@ def test_grade_batch_killed_midway_loses_nothing(tmp_path: Path) -> None:
 
 def test_export_gradescope_bundle(tmp_path: Path) -> None:
     target = tmp_path / "autograder.zip"
-    code, out, err = run("export", "gradescope", "toy-affine", "--out", str(target))
+    code, _, err = run("export", "gradescope", "toy-affine", "--out", str(target))
     assert code == 0, err
     with zipfile.ZipFile(target) as archive:
         names = set(archive.namelist())
         run_script = archive.read("run_autograder").decode()
         mode = archive.getinfo("run_autograder").external_attr >> 16
-    assert {"setup.sh", "run_autograder", "qbank/pyproject.toml",
-            "qbank/questionbank/cli.py", "qbank/graders/toy.py", "qbank/bank/toy.yaml"} <= names
+    assert {
+        "setup.sh",
+        "run_autograder",
+        "qbank/pyproject.toml",
+        "qbank/questionbank/cli.py",
+        "qbank/graders/toy.py",
+        "qbank/bank/toy.yaml",
+    } <= names
     assert mode & 0o111
     assert "grade toy-affine" in run_script
     assert "/autograder/results/results.json" in run_script

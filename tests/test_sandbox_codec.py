@@ -17,8 +17,16 @@ def blob(tree: object, data: bytes = b"") -> bytes:
 
 
 def test_arguments_round_trip_with_their_python_types() -> None:
-    args = {"x": np.arange(6.0).reshape(2, 3), "n": 3, "lr": 0.5, "flag": True, "mode": "same",
-            "b": None, "raw": [[1, 2], [3, 4]], "ids": np.array([1, 2], dtype=np.int64)}
+    args = {
+        "x": np.arange(6.0).reshape(2, 3),
+        "n": 3,
+        "lr": 0.5,
+        "flag": True,
+        "mode": "same",
+        "b": None,
+        "raw": [[1, 2], [3, 4]],
+        "ids": np.array([1, 2], dtype=np.int64),
+    }
     back = codec.decode_args(codec.encode(args))
     assert back["x"].dtype == np.float64 and back["x"].shape == (2, 3)
     assert type(back["n"]) is int and type(back["lr"]) is float and back["flag"] is True
@@ -45,9 +53,14 @@ BAD = [
     ("not an object", blob([1, 2])),
     ("unknown node", blob({"t": "pickle"})),
     ("object dtype", blob({"t": "arr", "dtype": "|O", "shape": [1], "o": "ndarray"}, b"\0" * 8)),
-    ("structured dtype", blob({"t": "arr", "dtype": "|V8", "shape": [1], "o": "ndarray"}, b"\0" * 8)),
-    ("huge shape, few bytes", blob({"t": "arr", "dtype": "<f8", "shape": [2**39, 2**39],
-                                    "o": "ndarray"}, b"\0" * 8)),
+    (
+        "structured dtype",
+        blob({"t": "arr", "dtype": "|V8", "shape": [1], "o": "ndarray"}, b"\0" * 8),
+    ),
+    (
+        "huge shape, few bytes",
+        blob({"t": "arr", "dtype": "<f8", "shape": [2**39, 2**39], "o": "ndarray"}, b"\0" * 8),
+    ),
     ("negative dim", blob({"t": "arr", "dtype": "<f8", "shape": [-1], "o": "ndarray"}, b"\0" * 8)),
     ("bool as dim", blob({"t": "arr", "dtype": "<f8", "shape": [True], "o": "ndarray"}, b"\0" * 8)),
     ("truncated data", blob({"t": "arr", "dtype": "<f8", "shape": [2], "o": "ndarray"}, b"\0" * 8)),

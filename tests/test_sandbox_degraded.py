@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from sandbox_helpers import HOSTILE, UID_BASE, processes_of_uids, toy_task
 
 from questionbank.grading.grade import grade_submission
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
-from sandbox_helpers import HOSTILE, UID_BASE, processes_of_uids, toy_task
 
 NO_NAMESPACES = frozenset({"net", "pid", "mount", "ipc", "uts", "private_root"})
 MODES = {
@@ -19,18 +19,27 @@ MODES = {
 }
 # Attacks that the uid drop, rlimits and timeouts stop by themselves.
 STILL_STOPPED = {
-    "setsid_daemon.py": r"value", "fork_bomb.py": r"timeout", "loop_function.py": r"timeout",
-    "memory_bomb.py": r"raised", "segfault.py": r"crashed", "os_exit.py": r"crashed",
-    "ignore_sigterm.py": r"timeout", "output_flood.py": r"output_flood",
-    "fd_garbage.py": r"load_error", "loop_import.py": r"load_timeout",
+    "setsid_daemon.py": r"value",
+    "fork_bomb.py": r"timeout",
+    "loop_function.py": r"timeout",
+    "memory_bomb.py": r"raised",
+    "segfault.py": r"crashed",
+    "os_exit.py": r"crashed",
+    "ignore_sigterm.py": r"timeout",
+    "output_flood.py": r"output_flood",
+    "fd_garbage.py": r"load_error",
+    "loop_import.py": r"load_timeout",
 }
 
 
 @pytest.fixture(scope="module", params=sorted(MODES), ids=sorted(MODES))
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[SandboxServer, str]]:
     disabled, level = MODES[request.param]
-    config = SandboxConfig(limits=Limits(memory_bytes=512 << 20, cpu_seconds=10),
-                           uid_base=UID_BASE, disabled_layers=disabled)
+    config = SandboxConfig(
+        limits=Limits(memory_bytes=512 << 20, cpu_seconds=10),
+        uid_base=UID_BASE,
+        disabled_layers=disabled,
+    )
     with SandboxServer(slot=13, config=config) as running:
         if not running.isolation["uid_drop"]:
             pytest.skip("needs root for the uid drop")
@@ -41,12 +50,14 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[SandboxServer, str]
 @pytest.mark.parametrize("name", sorted(STILL_STOPPED), ids=lambda n: n.removesuffix(".py"))
 def test_degraded_sandbox_still_stops(name: str, server: tuple[SandboxServer, str]) -> None:
     running, level = server
-    result = grade_submission([toy_task()], (HOSTILE / name).read_bytes(), running,
-                              load_timeout=2.0)
+    result = grade_submission(
+        [toy_task()], (HOSTILE / name).read_bytes(), running, load_timeout=2.0
+    )
     running.ping()
     assert result.score == 0
     assert all(re.fullmatch(STILL_STOPPED[name], c.kind) for c in result.tasks[0].cases), [
-        c.message for c in result.tasks[0].cases]
+        c.message for c in result.tasks[0].cases
+    ]
     assert result.isolation["level"] == level
     assert processes_of_uids(range(running.uid, running.uid + 1)) == []
 

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import HOSTILE, UID_BASE, files_owned_by, processes_of_uids, toy_task
 
 from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
-from sandbox_helpers import HOSTILE, UID_BASE, files_owned_by, processes_of_uids, toy_task
 
 PORTS = range(47900, 47964)  # network.py tries each; the listener takes the first free one
 PROOFS = [
-    "/tmp/qbank-hostile-proof-daemon", "/tmp/qbank-hostile-proof-results.json",
-    "/tmp/qbank-hostile-proof-write", "/var/tmp/qbank-hostile-proof-write",
-    "/dev/shm/qbank-hostile-proof-write", "/work/qbank-hostile-proof-write",
-    "/qbank-hostile-proof-write", "/autograder/results/results.json",
+    "/tmp/qbank-hostile-proof-daemon",
+    "/tmp/qbank-hostile-proof-results.json",
+    "/tmp/qbank-hostile-proof-write",
+    "/var/tmp/qbank-hostile-proof-write",
+    "/dev/shm/qbank-hostile-proof-write",
+    "/work/qbank-hostile-proof-write",
+    "/qbank-hostile-proof-write",
+    "/autograder/results/results.json",
 ]
 
 # file -> (failure kind of every case (a regex), regex the public case's message must match)
@@ -63,8 +66,7 @@ def test_every_hostile_file_has_an_expectation() -> None:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SandboxServer]:
-    config = SandboxConfig(limits=Limits(memory_bytes=512 << 20, cpu_seconds=10),
-                           uid_base=UID_BASE)
+    config = SandboxConfig(limits=Limits(memory_bytes=512 << 20, cpu_seconds=10), uid_base=UID_BASE)
     with SandboxServer(slot=11, config=config) as running:
         if running.isolation["level"] != "full":
             pytest.skip(f"sandbox isolation is {running.isolation['level']} on this machine")
@@ -144,4 +146,4 @@ def _no_leftover_proofs() -> Iterator[None]:
     yield
     for path in PROOFS:
         with contextlib.suppress(OSError):
-            os.unlink(path)
+            Path(path).unlink()

@@ -59,7 +59,9 @@ def find_submissions(folder: Path) -> list[Submission]:
             if len(named) == 1 or len(files) == 1:
                 found.append(Submission(entry.name, (named or files)[0]))
             else:
-                what = "no .py file" if not files else f"{len(files)} .py files and no submission.py"
+                what = (
+                    "no .py file" if not files else f"{len(files)} .py files and no submission.py"
+                )
                 found.append(Submission(entry.name, None, f"{entry.name}/ has {what}"))
     return found
 
@@ -99,18 +101,36 @@ def _result_document(result: SubmissionResult, stamp: dict[str, Any]) -> dict[st
 
 def _unreadable(submission: Submission, tasks: list[PreparedTask]) -> dict[str, Any]:
     message = submission.problem or "unreadable submission"
-    tests = [{"name": f"{t.spec.id}: {c.name}", "score": 0, "max_score": c.points,
-              "status": "failed", "output": message,
-              "visibility": "after_published" if c.hidden else "visible"}
-             for t in tasks for c in t.cases]
-    return {"score": 0, "max_score": sum(t.max_score for t in tasks), "execution_time": 0,
-            "output": message, "tests": tests,
-            "task_scores": {t.spec.id: [0, t.max_score] for t in tasks}}
+    tests = [
+        {
+            "name": f"{t.spec.id}: {c.name}",
+            "score": 0,
+            "max_score": c.points,
+            "status": "failed",
+            "output": message,
+            "visibility": "after_published" if c.hidden else "visible",
+        }
+        for t in tasks
+        for c in t.cases
+    ]
+    return {
+        "score": 0,
+        "max_score": sum(t.max_score for t in tasks),
+        "execution_time": 0,
+        "output": message,
+        "tests": tests,
+        "task_scores": {t.spec.id: [0, t.max_score] for t in tasks},
+    }
 
 
 def grade_batch(
-    tasks: list[PreparedTask], folder: Path, out: Path, *, jobs: int = 1,
-    config: SandboxConfig | None = None, on_progress: Callable[[str, int, int], None] | None = None,
+    tasks: list[PreparedTask],
+    folder: Path,
+    out: Path,
+    *,
+    jobs: int = 1,
+    config: SandboxConfig | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
     load_timeout: float = 5.0,
 ) -> BatchSummary:
     """Grade every submission in folder into out/; on_progress(student, done, total)."""
@@ -143,15 +163,22 @@ def grade_batch(
             document["qbank"] = stamp
         else:
             try:
-                result = grade_submission(tasks, submission.source(), server(),
-                                          name=submission.path.name, load_timeout=load_timeout)
+                result = grade_submission(
+                    tasks,
+                    submission.source(),
+                    server(),
+                    name=submission.path.name,
+                    load_timeout=load_timeout,
+                )
                 document = _result_document(result, stamp)
             except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
                 # Not stamped: a rerun grades this student again.
                 problem = f"internal grader error ({type(exc).__name__}: {exc}); rerun the batch"
                 document = _unreadable(Submission(submission.student, None, problem), tasks)
-        write_atomic(out / f"{submission.student}.json",
-                     json.dumps(document, ensure_ascii=False, indent=1).encode())
+        write_atomic(
+            out / f"{submission.student}.json",
+            json.dumps(document, ensure_ascii=False, indent=1).encode(),
+        )
         return submission.student
 
     try:
@@ -175,9 +202,14 @@ def grades_csv(out: Path, students: list[str], tasks: list[PreparedTask]) -> byt
     writer.writerow(["student", "score", "max_score", *(t.spec.id for t in tasks)])
     for student, document in _documents(out, students):
         scores = document.get("task_scores", {})
-        writer.writerow([student, _number(document.get("score", 0)),
-                         _number(document.get("max_score", 0)),
-                         *(_number(scores.get(t.spec.id, [0])[0]) for t in tasks)])
+        writer.writerow(
+            [
+                student,
+                _number(document.get("score", 0)),
+                _number(document.get("max_score", 0)),
+                *(_number(scores.get(t.spec.id, [0])[0]) for t in tasks),
+            ]
+        )
     return buffer.getvalue().encode()
 
 

@@ -101,7 +101,9 @@ class TrustedLoader:
             raise _problem(f"{what} {target!r}: no file {path}")
         module = self.modules.get(path)
         if module is None:
-            spec = importlib.util.spec_from_file_location(f"qbank_trusted_{len(self.modules)}", path)
+            spec = importlib.util.spec_from_file_location(
+                f"qbank_trusted_{len(self.modules)}", path
+            )
             if spec is None or spec.loader is None:
                 raise _problem(f"{what} {target!r}: cannot load {path}")
             module = importlib.util.module_from_spec(spec)
@@ -113,7 +115,9 @@ class TrustedLoader:
         return path, function
 
 
-def convert_args(args: Mapping[str, Any], arg_types: Mapping[str, str], *, case: str) -> dict[str, Any]:
+def convert_args(
+    args: Mapping[str, Any], arg_types: Mapping[str, str], *, case: str
+) -> dict[str, Any]:
     """Literal YAML -> call arguments: numeric lists become arrays, scalars stay scalars."""
     converted: dict[str, Any] = {}
     for name, value in args.items():
@@ -157,15 +161,24 @@ def prepare_task(spec: TaskSpec, loader: TrustedLoader | None = None) -> Prepare
         except Exception as exc:  # noqa: BLE001 - a broken reference or generator: author error
             problems.append((index, f"case {case.name!r}: {type(exc).__name__}: {exc}"))
             continue
-        prepared.append(PreparedCase(case.name, case.points, case.hidden, codec.encode(kwargs),
-                                     expected_node, case.tolerance or spec.tolerance))
+        prepared.append(
+            PreparedCase(
+                case.name,
+                case.points,
+                case.hidden,
+                codec.encode(kwargs),
+                expected_node,
+                case.tolerance or spec.tolerance,
+            )
+        )
     if problems:
         raise CaseSetupError(problems)
     return PreparedTask(spec, tuple(prepared), digest.hexdigest()[:16])
 
 
-def _case_args(case: CaseSpec, spec: TaskSpec, loader: TrustedLoader,
-               digest: Any) -> dict[str, Any]:
+def _case_args(
+    case: CaseSpec, spec: TaskSpec, loader: TrustedLoader, digest: Any
+) -> dict[str, Any]:
     if case.generate is not None:
         path, generator = loader.resolve(case.generate, what=f"case {case.name!r} generator")
         digest.update(path.read_bytes())
@@ -182,8 +195,11 @@ def _problem(message: str) -> CaseSetupError:
 
 def _spec_fingerprint(spec: TaskSpec) -> dict[str, Any]:
     return {
-        "id": spec.id, "function": spec.function, "reference": spec.reference,
-        "tolerance": [spec.tolerance.rtol, spec.tolerance.atol], "timeout": spec.timeout,
+        "id": spec.id,
+        "function": spec.function,
+        "reference": spec.reference,
+        "tolerance": [spec.tolerance.rtol, spec.tolerance.atol],
+        "timeout": spec.timeout,
         "arg_types": dict(spec.arg_types),
         "cases": [
             [c.name, c.points, c.hidden, repr(c.args), c.generate, c.seed, repr(c.tolerance)]

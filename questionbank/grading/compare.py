@@ -70,7 +70,9 @@ def _compare(expected: Node, got: Node, tol: Tolerance, where: str) -> Mismatch 
             text = f"returned {len(got.items)} values, expected {len(expected.items)}"
             return Mismatch("structure", prefix + text, prefix + "wrong number of values")
         for index, (exp_item, got_item) in enumerate(zip(expected.items, got.items, strict=True)):
-            found = _compare(exp_item, got_item, tol, (f"{where} > " if where else "") + f"value {index + 1}")
+            found = _compare(
+                exp_item, got_item, tol, (f"{where} > " if where else "") + f"value {index + 1}"
+            )
             if found is not None:
                 return found
         return None
@@ -86,16 +88,23 @@ def _compare(expected: Node, got: Node, tol: Tolerance, where: str) -> Mismatch 
     return _compare_arrays(expected.data, array.data, tol, prefix)
 
 
-def _compare_arrays(exp: np.ndarray, got: np.ndarray, tol: Tolerance, prefix: str) -> Mismatch | None:
+def _compare_arrays(
+    exp: np.ndarray, got: np.ndarray, tol: Tolerance, prefix: str
+) -> Mismatch | None:
     if got.shape != exp.shape:
         text = f"shape {_shape(got.shape)} vs expected {_shape(exp.shape)}"
-        return Mismatch("shape", prefix + text, prefix + f"wrong shape (yours: {_shape(got.shape)})")
+        return Mismatch(
+            "shape", prefix + text, prefix + f"wrong shape (yours: {_shape(got.shape)})"
+        )
     if got.dtype.kind not in "biuf":
         return Mismatch("dtype", prefix + f"dtype {got.dtype}", prefix + "non-numeric output")
     e = exp.astype(np.float64)
     g = got.astype(np.float64)
     same_nonfinite = (np.isnan(e) & np.isnan(g)) | (np.isinf(e) & (g == e))
-    for label, bad in (("NaN", np.isnan(g) & ~same_nonfinite), ("inf", np.isinf(g) & ~same_nonfinite)):
+    for label, bad in (
+        ("NaN", np.isnan(g) & ~same_nonfinite),
+        ("inf", np.isinf(g) & ~same_nonfinite),
+    ):
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
             text = f"{label} in output at {_index(first)} ({int(bad.sum())} of {bad.size})"
@@ -114,8 +123,10 @@ def _compare_arrays(exp: np.ndarray, got: np.ndarray, tol: Tolerance, prefix: st
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     count = f"{int(outside.sum())} of {outside.size} values outside tolerance"
     at = f" at {_index(worst)}" if worst else ""
-    text = (f"max abs error {error[worst]:.3g}{at} (got {g[worst]:.6g}, expected {e[worst]:.6g}); "
-            f"{count}")
+    text = (
+        f"max abs error {error[worst]:.3g}{at} (got {g[worst]:.6g}, expected {e[worst]:.6g}); "
+        f"{count}"
+    )
     return Mismatch("value", prefix + text, prefix + f"wrong values ({count})")
 
 

@@ -34,8 +34,12 @@ class SubmissionResult:
 
 
 def grade_submission(
-    tasks: list[PreparedTask], source: bytes, server: SandboxServer, *,
-    name: str = "submission.py", load_timeout: float = DEFAULT_LOAD_TIMEOUT,
+    tasks: list[PreparedTask],
+    source: bytes,
+    server: SandboxServer,
+    *,
+    name: str = "submission.py",
+    load_timeout: float = DEFAULT_LOAD_TIMEOUT,
 ) -> SubmissionResult:
     """Run source against every task (an assignment's submission defines all the functions)."""
     started = time.monotonic()
@@ -50,21 +54,30 @@ def grade_submission(
             results.append(TaskResult(task.spec.id, task.version, 0.0, task.max_score, cases))
             continue
         job = Job(
-            function=task.spec.function, source=source,
+            function=task.spec.function,
+            source=source,
             args=tuple(case.args_blob for case in task.cases),
-            timeouts=(task.spec.timeout,) * len(task.cases), load_timeout=load_timeout,
+            timeouts=(task.spec.timeout,) * len(task.cases),
+            load_timeout=load_timeout,
         )
-        outcome = server.run(job)
-        isolation = outcome.isolation
-        stdout_bytes += outcome.stdout_total
-        cases = tuple(judge_case(task, case, o)
-                      for case, o in zip(task.cases, outcome.outcomes, strict=True))
-        results.append(TaskResult(task.spec.id, task.version, sum(c.score for c in cases),
-                                  task.max_score, cases))
+        ran = server.run(job)
+        isolation = ran.isolation
+        stdout_bytes += ran.stdout_total
+        cases = tuple(
+            judge_case(task, case, o) for case, o in zip(task.cases, ran.outcomes, strict=True)
+        )
+        results.append(
+            TaskResult(
+                task.spec.id, task.version, sum(c.score for c in cases), task.max_score, cases
+            )
+        )
     return SubmissionResult(
-        submission=name, score=sum(r.score for r in results),
-        max_score=sum(r.max_score for r in results), tasks=tuple(results),
-        execution_time=time.monotonic() - started, isolation=isolation,
+        submission=name,
+        score=sum(r.score for r in results),
+        max_score=sum(r.max_score for r in results),
+        tasks=tuple(results),
+        execution_time=time.monotonic() - started,
+        isolation=isolation,
         stdout_bytes=stdout_bytes,
     )
 
@@ -74,6 +87,8 @@ def _utf8_problem(source: bytes) -> str | None:
         source.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = source[: exc.start].count(b"\n") + 1
-        return (f"the file is not UTF-8: byte 0x{source[exc.start]:02x} on line {line} "
-                "(save it as UTF-8)")
+        return (
+            f"the file is not UTF-8: byte 0x{source[exc.start]:02x} on line {line} "
+            "(save it as UTF-8)"
+        )
     return None

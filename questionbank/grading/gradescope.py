@@ -2,8 +2,8 @@
 
 The zip holds setup.sh (installs this qbank from the bundled source), run_autograder (grades
 the one .py file in /autograder/submission and writes /autograder/results/results.json), the
-qbank package with a minimal pyproject.toml, and the course's bank/ and graders/. The bundle stays with the course
-staff on Gradescope; students only ever see the results.
+qbank package with a minimal pyproject.toml, and the course's bank/ and graders/. The
+bundle stays with the course staff on Gradescope; students only ever see the results.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ if [ ${{#files[@]}} -ne 1 ]; then
     "${{#files[@]}}" > /autograder/results/results.json
   exit 0
 fi
-/autograder/qbank-venv/bin/qbank --bank /autograder/source/qbank/bank grade {target} "${{files[0]}}" \\
-  --format gradescope --out /autograder/results/results.json
+/autograder/qbank-venv/bin/qbank --bank /autograder/source/qbank/bank \\
+  grade {target} "${{files[0]}}" --format gradescope --out /autograder/results/results.json
 """
 
 PYPROJECT = """[build-system]
@@ -82,9 +82,12 @@ def bundle(project_root: Path, task_ids: list[str], assignment: Path | None) -> 
     for name in ("bank", "graders"):
         if not (project_root / name).is_dir():
             raise QbankError(f"{project_root}: no {name}/ folder to ship with the autograder")
-    target = shlex.quote(task_ids[0]) if assignment is None else "/autograder/source/assignment.yaml"
-    pyproject = PYPROJECT.format(version=questionbank.__version__,
-                                 dependencies=json.dumps(_dependencies(package_dir)))
+    target = (
+        shlex.quote(task_ids[0]) if assignment is None else "/autograder/source/assignment.yaml"
+    )
+    pyproject = PYPROJECT.format(
+        version=questionbank.__version__, dependencies=json.dumps(_dependencies(package_dir))
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _add_text(archive, "setup.sh", SETUP, executable=True)
@@ -92,13 +95,18 @@ def bundle(project_root: Path, task_ids: list[str], assignment: Path | None) -> 
         _add_text(archive, "qbank/pyproject.toml", pyproject, executable=False)
         if assignment is not None:
             archive.write(assignment, "assignment.yaml")
-        trees = [(package_dir, "qbank/questionbank"), (project_root / "bank", "qbank/bank"),
-                 (project_root / "graders", "qbank/graders")]
+        trees = [
+            (package_dir, "qbank/questionbank"),
+            (project_root / "bank", "qbank/bank"),
+            (project_root / "graders", "qbank/graders"),
+        ]
         for folder, prefix in trees:
             for file in sorted(folder.rglob("*")):
                 if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
                     archive.write(file, f"{prefix}/{file.relative_to(folder).as_posix()}")
     return buffer.getvalue()
+
+
 def _add_text(archive: zipfile.ZipFile, name: str, text: str, *, executable: bool) -> None:
     info = zipfile.ZipInfo(name)
     mode = 0o755 if executable else 0o644

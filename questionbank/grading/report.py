@@ -23,14 +23,16 @@ def to_gradescope(result: SubmissionResult, *, strict: bool = False) -> dict[str
     tests = []
     for task in result.tasks:
         for case in task.cases:
-            tests.append({
-                "name": f"{task.task_id}: {case.name}",
-                "score": _points(case.score),
-                "max_score": _points(case.max_score),
-                "status": "passed" if case.passed else "failed",
-                "output": case.message,
-                "visibility": "after_published" if case.hidden else "visible",
-            })
+            tests.append(
+                {
+                    "name": f"{task.task_id}: {case.name}",
+                    "score": _points(case.score),
+                    "max_score": _points(case.max_score),
+                    "status": "passed" if case.passed else "failed",
+                    "output": case.message,
+                    "visibility": "after_published" if case.hidden else "visible",
+                }
+            )
     summary = f"{_points(result.score)} / {_points(result.max_score)} points"
     level = result.isolation.get("level")
     if level and level != "full":
@@ -48,8 +50,9 @@ def to_gradescope(result: SubmissionResult, *, strict: bool = False) -> dict[str
 
 
 def print_text(result: SubmissionResult, console: Console) -> None:
-    table = Table(title=f"{result.submission}: {_points(result.score)} / "
-                        f"{_points(result.max_score)}")
+    table = Table(
+        title=f"{result.submission}: {_points(result.score)} / {_points(result.max_score)}"
+    )
     table.add_column("task")
     table.add_column("case", overflow="fold")
     table.add_column("points", justify="right")
@@ -58,10 +61,17 @@ def print_text(result: SubmissionResult, console: Console) -> None:
         for case in task.cases:
             label = case.name + (" (hidden)" if case.hidden else "")
             # Messages carry student text (tracebacks): never let rich read it as markup.
-            verdict = (Text("passed", style="green") if case.passed
-                       else Text.assemble(("failed", "red"), ": " + case.message))
-            table.add_row(Text(task.task_id), Text(label),
-                          f"{_points(case.score)}/{_points(case.max_score)}", verdict)
+            verdict = (
+                Text("passed", style="green")
+                if case.passed
+                else Text.assemble(("failed", "red"), ": " + case.message)
+            )
+            table.add_row(
+                Text(task.task_id),
+                Text(label),
+                f"{_points(case.score)}/{_points(case.max_score)}",
+                verdict,
+            )
     console.print(table)
     level = result.isolation.get("level")
     if level and level != "full":

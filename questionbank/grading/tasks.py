@@ -34,18 +34,31 @@ def _tolerance(value: models.CodeTolerance | None) -> Tolerance | None:
 def task_spec(entry: Entry, root: Path) -> TaskSpec:
     question = entry.question
     if not isinstance(question, models.CodeQuestion):
-        raise QbankError(f"{entry.location()}: '{question.id}' is a {question.type} question, "
-                         "not a code task")
+        raise QbankError(
+            f"{entry.location()}: '{question.id}' is a {question.type} question, not a code task"
+        )
     if question.reference is None:
-        raise InputError([Problem(entry.location(),
-                                  f"code task '{question.id}' has no reference to grade with")])
+        raise InputError(
+            [Problem(entry.location(), f"code task '{question.id}' has no reference to grade with")]
+        )
     return TaskSpec(
-        id=question.id, function=question.function, reference=question.reference, root=root,
+        id=question.id,
+        function=question.function,
+        reference=question.reference,
+        root=root,
         tolerance=Tolerance(rtol=question.tolerance.rtol, atol=question.tolerance.atol),
-        timeout=question.timeout, arg_types=dict(question.arg_types),
+        timeout=question.timeout,
+        arg_types=dict(question.arg_types),
         cases=tuple(
-            CaseSpec(name=c.name, points=c.points, hidden=c.hidden, args=c.args,
-                     generate=c.generate, seed=c.seed, tolerance=_tolerance(c.tolerance))
+            CaseSpec(
+                name=c.name,
+                points=c.points,
+                hidden=c.hidden,
+                args=c.args,
+                generate=c.generate,
+                seed=c.seed,
+                tolerance=_tolerance(c.tolerance),
+            )
             for c in question.cases
         ),
     )
@@ -57,8 +70,12 @@ def prepare_entry(entry: Entry, root: Path, loader: TrustedLoader) -> PreparedTa
         return prepare_task(task_spec(entry, root), loader)
     except CaseSetupError as exc:
         raise InputError(
-            Problem(entry.location("cases", index) if index is not None
-                    else entry.location("reference"), message)
+            Problem(
+                entry.location("cases", index)
+                if index is not None
+                else entry.location("reference"),
+                message,
+            )
             for index, message in exc.problems
         ) from None
 
@@ -101,11 +118,18 @@ def _assignment(path: Path) -> list[str]:
     problems = []
     for key, value in node.value:
         if key.value not in ASSIGNMENT_KEYS:
-            problems.append(fail(key, f"unknown key '{key.value}'{suggest(key.value, ASSIGNMENT_KEYS)}"
-                                 f"; expected one of {', '.join(ASSIGNMENT_KEYS)}").problems[0])
+            problems.append(
+                fail(
+                    key,
+                    f"unknown key '{key.value}'{suggest(key.value, ASSIGNMENT_KEYS)}"
+                    f"; expected one of {', '.join(ASSIGNMENT_KEYS)}",
+                ).problems[0]
+            )
         elif key.value == "tasks":
             if not isinstance(value, yaml.SequenceNode) or not value.value:
-                problems.append(fail(value, "'tasks' must be a non-empty list of task ids").problems[0])
+                problems.append(
+                    fail(value, "'tasks' must be a non-empty list of task ids").problems[0]
+                )
                 continue
             for item in value.value:
                 if not isinstance(item, yaml.ScalarNode) or not item.value:

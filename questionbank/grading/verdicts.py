@@ -67,8 +67,14 @@ def judge_case(task: PreparedTask, case: PreparedCase, outcome: CaseOutcome) -> 
     passed = kind == "passed"
     message = hidden if case.hidden else public
     return CaseResult(
-        task_id=task.spec.id, name=case.name, score=case.points if passed else 0.0,
-        max_score=case.points, passed=passed, kind=kind, message=message, hidden=case.hidden,
+        task_id=task.spec.id,
+        name=case.name,
+        score=case.points if passed else 0.0,
+        max_score=case.points,
+        passed=passed,
+        kind=kind,
+        message=message,
+        hidden=case.hidden,
         seconds=outcome.seconds,
     )
 

@@ -16,8 +16,16 @@ from questionbank.sandbox.frames import FrameError, receive_message, send_messag
 from questionbank.sandbox.isolation import Limits
 
 CASE_STATUSES = (
-    "ok", "raised", "timeout", "crashed", "load_error", "load_timeout", "overall_timeout",
-    "protocol_error", "output_flood", "sandbox_error",
+    "ok",
+    "raised",
+    "timeout",
+    "crashed",
+    "load_error",
+    "load_timeout",
+    "overall_timeout",
+    "protocol_error",
+    "output_flood",
+    "sandbox_error",
 )
 
 
@@ -119,7 +127,11 @@ class SandboxServer:
         }
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-m", "questionbank.sandbox.server", json.dumps(settings)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd="/", close_fds=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd="/",
+            close_fds=True,
         )
         hello = self._receive(self.config.start_timeout)
         if hello is None:
@@ -154,8 +166,9 @@ class SandboxServer:
             CaseOutcome(o["status"], o["detail"], float(o["seconds"]), payload)
             for o, payload in zip(meta["outcomes"], blobs[1:], strict=True)
         )
-        return JobResult(outcomes, blobs[0], int(meta["stdout_total"]), float(meta["elapsed"]),
-                         meta["isolation"])
+        return JobResult(
+            outcomes, blobs[0], int(meta["stdout_total"]), float(meta["elapsed"]), meta["isolation"]
+        )
 
     def ping(self) -> None:
         """Round trip: returns once the previous job's processes are all gone."""
@@ -224,6 +237,12 @@ def describe_isolation(isolation: dict[str, Any]) -> str:
 
 
 __all__ = [
-    "CASE_STATUSES", "CaseOutcome", "Job", "JobResult", "SandboxConfig", "SandboxError",
-    "SandboxServer", "describe_isolation",
+    "CASE_STATUSES",
+    "CaseOutcome",
+    "Job",
+    "JobResult",
+    "SandboxConfig",
+    "SandboxError",
+    "SandboxServer",
+    "describe_isolation",
 ]

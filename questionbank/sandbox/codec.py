@@ -22,8 +22,7 @@ MAX_DEPTH = 32
 MAX_NODES = 100_000
 MAX_HEADER = 4 << 20
 _ALLOWED_DTYPES = {
-    np.dtype(t).str
-    for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8")
+    np.dtype(t).str for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8")
 }
 _HEADER_LEN = struct.Struct("<I")
 
@@ -57,6 +56,7 @@ Node = Array | Sequence | Other
 
 
 # --------------------------------------------------------------------------- encoding
+
 
 class _Encoder:
     def __init__(self) -> None:
@@ -129,6 +129,7 @@ def encode(value: Any) -> bytes:
 
 # --------------------------------------------------------------------------- decoding
 
+
 class _Decoder:
     def __init__(self, blob: bytes) -> None:
         if len(blob) < _HEADER_LEN.size:
@@ -169,8 +170,10 @@ class _Decoder:
         dtype_str, shape, origin = tree.get("dtype"), tree.get("shape"), tree.get("o")
         if dtype_str not in _ALLOWED_DTYPES:
             raise DecodeError("dtype not allowed")
-        if not isinstance(shape, list) or len(shape) > 32 or not all(
-            type(n) is int and 0 <= n < 2**40 for n in shape
+        if (
+            not isinstance(shape, list)
+            or len(shape) > 32
+            or not all(type(n) is int and 0 <= n < 2**40 for n in shape)
         ):
             raise DecodeError("bad shape")
         if origin not in ("ndarray", "scalar", "list"):

@@ -1,4 +1,4 @@
-"""Kernel isolation primitives used by the fork server: namespaces, a private root, uid drop, rlimits.
+"""Kernel isolation used by the fork server: namespaces, a private root, uid drop, rlimits.
 
 Everything here runs in a freshly forked child of the fork server, before any student code.
 Python 3.11 has no os.unshare, so the calls go through libc with ctypes.
@@ -61,7 +61,9 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), f"unshare({flags:#x})")
 
 
-def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+def mount(
+    source: str | None, target: str, fstype: str | None, flags: int, data: str | None
+) -> None:
     def enc(text: str | None) -> bytes | None:
         return None if text is None else os.fsencode(text)
 
@@ -110,7 +112,8 @@ class Layers:
         return Layers(
             namespaces=namespaces,
             uid_drop=self.uid_drop and "uid_drop" not in disabled,
-            private_root=self.private_root and "mount" in namespaces
+            private_root=self.private_root
+            and "mount" in namespaces
             and "private_root" not in disabled,
             rlimits=self.rlimits,
         )
@@ -188,8 +191,11 @@ def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
     jobs. Returns (uid, fd of the held lock)."""
     for step in range(0, 1000 * 64, 64):
         uid = uid_for_slot(base, slot + step)
-        fd = os.open(os.path.join(lock_dir, f"qbank-uid-{uid}.lock"),
-                     os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(
+            Path(lock_dir, f"qbank-uid-{uid}.lock"),
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+            0o600,
+        )
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -298,7 +304,7 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
 
     for path in plan.system_dirs:
         if Path(path).is_symlink():
-            (Path(new_root) / path.lstrip("/")).symlink_to(os.readlink(path))
+            (Path(new_root) / path.lstrip("/")).symlink_to(Path(path).readlink())
         else:
             bind(path)
             bound.append(path)
@@ -345,8 +351,13 @@ def move_into_root(new_root: str) -> None:
 
 def enter_scratch(*, uid: int, scratch_bytes: int, source: bytes) -> None:
     """In a job's own mount namespace: a fresh, size-limited scratch tmpfs with the source."""
-    mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
-          f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}")
+    mount(
+        "tmpfs",
+        "/scratch",
+        "tmpfs",
+        MS_NOSUID | MS_NODEV,
+        f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}",
+    )
     target = Path("/scratch", "submission.py")
     target.write_bytes(source)
     os.chown(target, uid, uid)

@@ -24,6 +24,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy  # noqa: E402, F401 - imported once here so every fork gets it for free
@@ -39,10 +40,35 @@ from questionbank.sandbox.frames import (  # noqa: E402
 # Modules a submission may reasonably import. They are imported here because, without a
 # private root, the unprivileged child may be unable to read the interpreter's directory.
 PREIMPORTED = (
-    "math", "cmath", "itertools", "functools", "collections", "collections.abc", "operator",
-    "random", "statistics", "copy", "typing", "dataclasses", "numbers", "fractions", "decimal",
-    "heapq", "bisect", "re", "string", "time", "warnings", "traceback", "linecache", "abc",
-    "enum", "numpy.linalg", "numpy.fft", "numpy.random", "numpy.lib.stride_tricks",
+    "math",
+    "cmath",
+    "itertools",
+    "functools",
+    "collections",
+    "collections.abc",
+    "operator",
+    "random",
+    "statistics",
+    "copy",
+    "typing",
+    "dataclasses",
+    "numbers",
+    "fractions",
+    "decimal",
+    "heapq",
+    "bisect",
+    "re",
+    "string",
+    "time",
+    "warnings",
+    "traceback",
+    "linecache",
+    "abc",
+    "enum",
+    "numpy.linalg",
+    "numpy.fft",
+    "numpy.random",
+    "numpy.lib.stride_tricks",
 )
 ALLOWED_PACKAGES = ("numpy", "numpy.libs")
 STDOUT_KEEP = 64 << 10
@@ -70,13 +96,14 @@ class Server:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.layers = isolation.probe_layers().without(config.disabled)
-        self.uid, self.uid_lock = isolation.claim_uid(config.uid_base, config.slot,
-                                                      tempfile.gettempdir())
+        self.uid, self.uid_lock = isolation.claim_uid(
+            config.uid_base, config.slot, tempfile.gettempdir()
+        )
         self.workdir = tempfile.mkdtemp(prefix=f"qbank-sandbox-{os.getpid()}-")
         # Traversable but not listable: without a private root the scratch dirs live here.
-        os.chmod(self.workdir, 0o711)
-        self.root_mountpoint = os.path.join(self.workdir, "root")
-        os.mkdir(self.root_mountpoint)
+        Path(self.workdir).chmod(0o711)
+        self.root_mountpoint = str(Path(self.workdir, "root"))
+        Path(self.root_mountpoint).mkdir()
         for name in PREIMPORTED:
             importlib.import_module(name)
         _keep_interpreter_paths_only()
@@ -97,10 +124,16 @@ class Server:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def hello(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "uid": self.uid, "isolation": self.layers.as_dict(),
-                "workdir": self.workdir}
+        return {
+            "pid": os.getpid(),
+            "uid": self.uid,
+            "isolation": self.layers.as_dict(),
+            "workdir": self.workdir,
+        }
 
-    def run_job(self, header: dict[str, Any], blobs: list[bytes]) -> tuple[dict[str, Any], list[bytes]]:
+    def run_job(
+        self, header: dict[str, Any], blobs: list[bytes]
+    ) -> tuple[dict[str, Any], list[bytes]]:
         source, args = blobs[0], tuple(blobs[1:])
         timeouts = [float(t) for t in header["timeouts"]]
         started = time.monotonic()
@@ -111,17 +144,25 @@ class Server:
         while start < len(args):
             if time.monotonic() >= overall_deadline:
                 for _ in range(start, len(args)):
-                    self._record(state, "overall_timeout", "the whole submission ran out of time",
-                                 b"", 0.0)
+                    self._record(
+                        state, "overall_timeout", "the whole submission ran out of time", b"", 0.0
+                    )
                 break
             attempt = worker.Attempt(
-                function=str(header["function"]), source=source, args=args, start=start,
-                uid=self.uid, layers=self.layers, limits=self.config.limits,
-                host_scratch=self._host_scratch(), base_address_space=self.base_address_space,
+                function=str(header["function"]),
+                source=source,
+                args=args,
+                start=start,
+                uid=self.uid,
+                layers=self.layers,
+                limits=self.config.limits,
+                host_scratch=self._host_scratch(),
+                base_address_space=self.base_address_space,
             )
             try:
-                self._run_attempt(attempt, timeouts, float(header["load_timeout"]),
-                                  overall_deadline, state)
+                self._run_attempt(
+                    attempt, timeouts, float(header["load_timeout"]), overall_deadline, state
+                )
             finally:
                 if not self.layers.private_root:
                     shutil.rmtree(attempt.host_scratch, ignore_errors=True)
@@ -145,11 +186,17 @@ class Server:
         path = tempfile.mkdtemp(dir=self.workdir, prefix="scratch-")
         if self.layers.uid_drop:
             os.chown(path, self.uid, self.uid)
-        os.chmod(path, 0o700)
+        Path(path).chmod(0o700)
         return path
 
-    def _run_attempt(self, attempt: worker.Attempt, timeouts: list[float], load_timeout: float,
-                     overall_deadline: float, state: JobState) -> None:
+    def _run_attempt(
+        self,
+        attempt: worker.Attempt,
+        timeouts: list[float],
+        load_timeout: float,
+        overall_deadline: float,
+        state: JobState,
+    ) -> None:
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
         pid_a = os.fork()
@@ -189,8 +236,10 @@ class Server:
                         if len(state.stdout) < STDOUT_KEEP:
                             state.stdout += data[: STDOUT_KEEP - len(state.stdout)]
                         if state.stdout_total > self.config.max_stdout:
-                            failure = ("output_flood", "printed more than "
-                                       f"{self.config.max_stdout // 1024} KiB of output")
+                            failure = (
+                                "output_flood",
+                                f"printed more than {self.config.max_stdout // 1024} KiB of output",
+                            )
                             break
                     else:
                         for kind, payload in stream.feed(data):
@@ -218,8 +267,7 @@ class Server:
                 # Everything arrived: reply first, tear down while the client compares.
                 self.pending = (pid_a, res_r, out_r)
             else:
-                status_code = self._end_attempt(pid_a, res_r, out_r,
-                                                natural=res_r not in open_fds)
+                status_code = self._end_attempt(pid_a, res_r, out_r, natural=res_r not in open_fds)
         if self.pending is not None:
             return
         if failure is None:
@@ -229,8 +277,9 @@ class Server:
             failure = ("load_error", f"while loading: {failure[1]}")
         self._record(state, failure[0], failure[1], b"", elapsed)
 
-    def _record(self, state: JobState, status: str, detail: str, payload: bytes,
-                seconds: float) -> None:
+    def _record(
+        self, state: JobState, status: str, detail: str, payload: bytes, seconds: float
+    ) -> None:
         state.statuses.append({"status": status, "detail": detail, "seconds": seconds})
         state.payloads.append(payload)
 
@@ -312,8 +361,7 @@ def _keep_interpreter_paths_only() -> None:
     """Drop the checkout and the working directory from sys.path (graders/ lives there)."""
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     sys.path[:] = [
-        p for p in sys.path
-        if p and any(p.startswith(pre.rstrip("/") + "/") for pre in prefixes)
+        p for p in sys.path if p and any(p.startswith(pre.rstrip("/") + "/") for pre in prefixes)
     ]
     sys.path_importer_cache.clear()
 

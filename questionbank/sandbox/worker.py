@@ -63,8 +63,9 @@ def stage_a(attempt: Attempt, res_w: int, out_w: int) -> None:
         if flags:
             isolation.unshare(flags)
         if attempt.layers.private_root:
-            isolation.enter_scratch(uid=attempt.uid, scratch_bytes=attempt.limits.scratch_bytes,
-                                    source=attempt.source)
+            isolation.enter_scratch(
+                uid=attempt.uid, scratch_bytes=attempt.limits.scratch_bytes, source=attempt.source
+            )
             scratch = "/scratch"
         else:
             scratch = attempt.host_scratch

@@ -1,0 +1,209 @@
+"""Autograder benchmark: per-submission overhead of the sandbox, and batch throughput.
+
+Run from the checkout root: python bench/bench_grading.py [--count 500] [--jobs 2]
+
+1. Overhead: a submission whose function returns its input, one case; the median time of
+   grade_submission (fork, namespaces, private root, uid drop, rlimits, load, run, decode,
+   compare) with the fork server already warm. The student's own work is ~0.
+2. Throughput: COUNT conv2d submissions (the corpus in tests/submissions/conv2d, correct and
+   wrong, repeated with a comment so every file differs), graded with `grade_batch` and -j
+   JOBS, against the baseline of one fresh `python` process per submission that imports
+   numpy, runs the same cases (inputs from .npy files) and writes outputs as .npy, JOBS at a
+   time, with the comparisons done in the parent. Both runs include writing results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from questionbank.bank import load_bank  # noqa: E402
+from questionbank.grading.batch import grade_batch  # noqa: E402
+from questionbank.grading.cases import CaseSpec, TaskSpec, prepare_task  # noqa: E402
+from questionbank.grading.grade import grade_submission  # noqa: E402
+from questionbank.grading.tasks import prepare_tasks  # noqa: E402
+from questionbank.sandbox import SandboxServer  # noqa: E402
+
+BASELINE_RUNNER = r"""
+import sys, json, importlib.util
+from pathlib import Path
+import numpy as np
+sub, fn, folder = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+spec = importlib.util.spec_from_file_location("submission", sub)
+mod = importlib.util.module_from_spec(spec)
+try:
+    spec.loader.exec_module(mod)
+    f = getattr(mod, fn)
+except BaseException:
+    sys.exit(3)
+for case in json.loads((folder / "cases.json").read_text()):
+    kwargs = {k: (np.load(folder / v) if isinstance(v, str) else v["value"])
+              for k, v in case["args"].items()}
+    try:
+        np.save(folder / f"out_{case['i']}_{Path(sub).stem}.npy",
+                np.asarray(f(**kwargs), dtype=float), allow_pickle=False)
+    except BaseException:
+        pass
+"""
+
+
+def overhead(runs: int) -> dict[str, float]:
+    task = prepare_task(
+        TaskSpec(
+            id="identity",
+            function="f",
+            reference="identity.py:f",
+            root=_identity_root(),
+            cases=(CaseSpec("one", args={"x": [1.0, 2.0, 3.0]}),),
+        )
+    )
+    source = b"def f(x):\n    return x\n"
+    with SandboxServer() as server:
+        for _ in range(20):
+            grade_submission([task], source, server)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            result = grade_submission([task], source, server)
+            times.append(time.perf_counter() - start)
+            assert result.score == 1
+        level = server.isolation["level"]
+    fork_times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+        fork_times.append(time.perf_counter() - start)
+        del done
+    return {
+        "median_ms": 1000 * statistics.median(times),
+        "p90_ms": 1000 * sorted(times)[int(0.9 * len(times))],
+        "fresh_python_numpy_ms": 1000 * statistics.median(fork_times),
+        "level": level,
+    }
+
+
+def _identity_root() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="qbank-bench-"))
+    (folder / "identity.py").write_text("def f(x):\n    return x\n")
+    return folder
+
+
+def make_corpus(folder: Path, count: int, *, vectorized_only: bool) -> list[Path]:
+    corpus = sorted((ROOT / "tests/submissions/conv2d").glob("*.py"))
+    if vectorized_only:
+        corpus = [p for p in corpus if "loop" not in p.name]
+    paths = []
+    for index in range(count):
+        source = corpus[index % len(corpus)].read_text()
+        path = folder / f"s{index:04d}_{corpus[index % len(corpus)].stem}.py"
+        path.write_text(source + f"\n# student {index}\n")
+        paths.append(path)
+    return paths
+
+
+def baseline(paths: list[Path], task, jobs: int, work: Path) -> float:  # type: ignore[no-untyped-def]
+    from questionbank.grading.compare import compare
+    from questionbank.sandbox import codec
+
+    cases = []
+    for i, case in enumerate(task.cases):
+        kwargs = codec.decode_args(case.args_blob)
+        args = {}
+        for name, value in kwargs.items():
+            if isinstance(value, np.ndarray):
+                np.save(work / f"in_{i}_{name}.npy", value, allow_pickle=False)
+                args[name] = f"in_{i}_{name}.npy"
+            else:
+                args[name] = {"value": value}
+        cases.append({"i": i, "args": args})
+    (work / "cases.json").write_text(json.dumps(cases))
+    runner = work / "runner.py"
+    runner.write_text(BASELINE_RUNNER)
+
+    def one(path: Path) -> float:
+        subprocess.run(
+            [sys.executable, str(runner), str(path), task.spec.function, str(work)],
+            timeout=60,
+            check=False,
+            capture_output=True,
+        )
+        score = 0.0
+        for i, case in enumerate(task.cases):
+            out = work / f"out_{i}_{path.stem}.npy"
+            if out.exists():
+                got = codec.decode(codec.encode(np.load(out, allow_pickle=False)))
+                if compare(case.expected, got, case.tolerance) is None:
+                    score += case.points
+        (work / f"{path.stem}.json").write_text(json.dumps({"score": score}))
+        return score
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(one, paths))
+    return time.perf_counter() - start
+
+
+def throughput(count: int, jobs: int, *, vectorized_only: bool) -> dict[str, float]:
+    task = prepare_tasks(load_bank(ROOT / "bank", check=False), "conv2d")[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp, "subs")
+        folder.mkdir()
+        paths = make_corpus(folder, count, vectorized_only=vectorized_only)
+        start = time.perf_counter()
+        grade_batch([task], folder, Path(tmp, "out"), jobs=jobs)
+        ours = time.perf_counter() - start
+        scores = [
+            json.loads(Path(tmp, "out", f"{p.stem}.json").read_text())["score"] for p in paths
+        ]
+        work = Path(tmp, "baseline")
+        work.mkdir()
+        base = baseline(paths, task, jobs, work)
+        base_scores = [json.loads((work / f"{p.stem}.json").read_text())["score"] for p in paths]
+    assert scores == base_scores, "the sandbox and the baseline disagree on some score"
+    return {
+        "count": count,
+        "ours_s": ours,
+        "baseline_s": base,
+        "ours_per_s": count / ours,
+        "baseline_per_s": count / base,
+        "ratio": base / ours,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    o = overhead(args.runs)
+    print(f"isolation level: {o['level']}")
+    print(
+        f"per-submission overhead (identity function, 1 case): median {o['median_ms']:.2f} ms, "
+        f"p90 {o['p90_ms']:.2f} ms; fresh `python -c 'import numpy'`: "
+        f"{o['fresh_python_numpy_ms']:.1f} ms ({o['fresh_python_numpy_ms'] / o['median_ms']:.1f}x)"
+    )
+    for vectorized_only in (False, True):
+        t = throughput(args.count, args.jobs, vectorized_only=vectorized_only)
+        label = "vectorized and wrong only" if vectorized_only else "whole corpus (incl. loops)"
+        print(
+            f"conv2d x{t['count']}, -j {args.jobs}, {label}: sandbox {t['ours_s']:.1f} s "
+            f"({t['ours_per_s']:.1f}/s), baseline {t['baseline_s']:.1f} s "
+            f"({t['baseline_per_s']:.1f}/s): {t['ratio']:.1f}x the baseline's throughput"
+        )
+
+
+if __name__ == "__main__":
+    main()
