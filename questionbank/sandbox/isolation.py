@@ -74,6 +74,9 @@ def mount(
 
 
 def prctl(option: int, arg: int) -> None:
+    """prctl(2); a no-op where libc has none (macOS), where these safety nets do not exist."""
+    if not hasattr(_libc, "prctl"):
+        return
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl({option})")
 
 
@@ -101,7 +104,12 @@ class Layers:
     @property
     def level(self) -> str:
         """'full', 'partial' or 'minimal': recorded in every result."""
-        if self.uid_drop and self.private_root and set(NAMESPACES) <= self.namespaces:
+        if (
+            self.uid_drop
+            and self.private_root
+            and self.rlimits
+            and set(NAMESPACES) <= self.namespaces
+        ):
             return "full"
         if self.uid_drop or {"net", "pid"} <= self.namespaces:
             return "partial"
@@ -124,6 +132,8 @@ class Layers:
             gaps.append("unprivileged uid (not running as root)")
         if not self.private_root:
             gaps.append("private root filesystem")
+        if not self.rlimits:
+            gaps.append("resource limits")
         return gaps
 
     def as_dict(self) -> dict[str, object]:
@@ -145,7 +155,13 @@ def probe_layers() -> Layers:
             working.add(name)
     uid_drop = os.geteuid() == 0 and _in_child(lambda: drop_privileges(uid_for_slot(0, 0)))
     private_root = "mount" in working and _in_child(_probe_private_root)
-    return Layers(namespaces=frozenset(working), uid_drop=uid_drop, private_root=private_root)
+    rlimits = _in_child(lambda: apply_limits(Limits(), address_space_in_use()))
+    return Layers(
+        namespaces=frozenset(working),
+        uid_drop=uid_drop,
+        private_root=private_root,
+        rlimits=rlimits,
+    )
 
 
 def _probe_private_root() -> None:
@@ -175,7 +191,9 @@ def uid_for_slot(base: int, slot: int) -> int:
 
 
 def _uids_in_use() -> set[int]:
-    found = set()
+    found: set[int] = set()
+    if not Path("/proc").is_dir():
+        return found
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):

@@ -136,7 +136,8 @@ def confine_and_run(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> N
         res_fd = os.dup2(res_w, 3)
         os.closerange(4, 65536)
         os.chdir(scratch)
-        isolation.apply_limits(attempt.limits, attempt.base_address_space)
+        if attempt.layers.rlimits:
+            isolation.apply_limits(attempt.limits, attempt.base_address_space)
         sys.stdout = open(1, "w", closefd=False, errors="replace")  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False, errors="replace")  # noqa: SIM115
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
