@@ -14,6 +14,7 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
 
+import contextlib  # noqa: E402
 import dataclasses  # noqa: E402
 import importlib  # noqa: E402
 import json  # noqa: E402
@@ -107,6 +108,17 @@ class Server:
         for name in PREIMPORTED:
             importlib.import_module(name)
         _keep_interpreter_paths_only()
+        # One empty network and UTS namespace for the server and all its jobs: nothing in
+        # them outlives a job (sockets die with their processes, and the unprivileged job
+        # cannot set a hostname), and creating a network namespace per job costs ~1 ms.
+        for name in ("net", "uts"):
+            if name in self.layers.namespaces:
+                isolation.unshare(isolation.NAMESPACES[name])
+        # Our own pid namespace, to return to after creating each job's (setns), since
+        # unshare(CLONE_NEWPID) works only once from a given pid_ns_for_children.
+        self.pidns_fd = -1
+        if "pid" in self.layers.namespaces:
+            self.pidns_fd = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         if self.layers.private_root:
             try:
                 isolation.prepare_root(isolation.plan_root(ALLOWED_PACKAGES), self.root_mountpoint)
@@ -199,12 +211,17 @@ class Server:
     ) -> None:
         res_r, res_w = os.pipe()
         out_r, out_w = os.pipe()
-        pid_a = os.fork()
-        if pid_a == 0:
+        if self.pidns_fd >= 0:
+            isolation.setns(self.pidns_fd, isolation.CLONE_NEWPID)
+            isolation.unshare(isolation.CLONE_NEWPID)
+        pid_job = os.fork()
+        if pid_job == 0:
             os.close(res_r)
             os.close(out_r)
             worker.close_fds_except({res_w, out_w})
-            worker.stage_a(attempt, res_w, out_w)
+            worker.student_process(attempt, res_w, out_w)
+        if self.pidns_fd >= 0:
+            isolation.setns(self.pidns_fd, isolation.CLONE_NEWPID)  # later forks stay here
         os.close(res_w)
         os.close(out_w)
         stream = StudentStream(self.config.max_output)
@@ -212,6 +229,7 @@ class Server:
         case = attempt.start
         phase_start = time.monotonic()
         open_fds = {res_r, out_r}
+        printed = 0  # per attempt: a flood in one case must not fail the next attempt's cases
         failure: tuple[str, str] | None = None
         try:
             while res_r in open_fds and case < len(attempt.args):
@@ -233,9 +251,10 @@ class Server:
                         open_fds.discard(fd)
                     elif fd == out_r:
                         state.stdout_total += len(data)
+                        printed += len(data)
                         if len(state.stdout) < STDOUT_KEEP:
                             state.stdout += data[: STDOUT_KEEP - len(state.stdout)]
-                        if state.stdout_total > self.config.max_stdout:
+                        if printed > self.config.max_stdout:
                             failure = (
                                 "output_flood",
                                 f"printed more than {self.config.max_stdout // 1024} KiB of output",
@@ -265,9 +284,11 @@ class Server:
         finally:
             if case >= len(attempt.args) and failure is None:
                 # Everything arrived: reply first, tear down while the client compares.
-                self.pending = (pid_a, res_r, out_r)
+                self.pending = (pid_job, res_r, out_r)
             else:
-                status_code = self._end_attempt(pid_a, res_r, out_r, natural=res_r not in open_fds)
+                status_code = self._end_attempt(
+                    pid_job, res_r, out_r, natural=res_r not in open_fds
+                )
         if self.pending is not None:
             return
         if failure is None:
@@ -288,30 +309,35 @@ class Server:
             self._end_attempt(*self.pending)
             self.pending = None
 
-    def _end_attempt(self, pid_a: int, res_r: int, out_r: int, *, natural: bool = False) -> int:
+    def _end_attempt(self, pid_job: int, res_r: int, out_r: int, *, natural: bool = False) -> int:
         """Kill the job's pid namespace and reap. Returns C's exit code (128+n: signal n)."""
         if natural:
             # The student process closed its end: give it a moment to exit by itself, so that
             # its exit status (os._exit, a signal) is reported rather than our SIGKILL.
             deadline = time.monotonic() + 0.5
             while time.monotonic() < deadline:
-                pid, status = os.waitpid(pid_a, os.WNOHANG)
-                if pid == pid_a:
+                pid, status = os.waitpid(pid_job, os.WNOHANG)
+                if pid == pid_job:
                     self._kill_leftovers()
                     self._reap(None, timeout=0.5)
                     for fd in (res_r, out_r):
                         os.close(fd)
                     return _exit_code(status)
                 time.sleep(0.0005)
-        os.kill(pid_a, signal.SIGTERM)  # A is our unreaped child: the pid is still its own
+        # Our unreaped child, so the pid is still its own; pid 1 of the job's namespace, so
+        # killing it kills the namespace. Without a pid namespace, the process group and the
+        # uid are the nets (setsid escapes the group, not the uid).
+        os.kill(pid_job, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.killpg(pid_job, signal.SIGKILL)
         self._kill_leftovers()
-        status = self._reap(pid_a, timeout=2.0)
+        status = self._reap(pid_job, timeout=2.0)
         for fd in (res_r, out_r):
             os.close(fd)
         return status
 
-    def _reap(self, pid_a: int | None, *, timeout: float) -> int:
-        """Wait for A and for every orphan reparented to us (the subreaper): without a pid
+    def _reap(self, pid_job: int | None, *, timeout: float) -> int:
+        """Wait for the job and every orphan reparented to us (the subreaper): without a pid
         namespace, a setsid daemon or a fork storm lands here and is killed by uid."""
         started = time.monotonic()
         deadline = started + timeout
@@ -321,17 +347,17 @@ class Server:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 break
-            if pid_a is not None and pid == pid_a:
+            if pid_job is not None and pid == pid_job:
                 code = _exit_code(status)
-                pid_a = None
+                pid_job = None
             elif pid == 0:
                 now = time.monotonic()
                 if now > started + 60:
                     print("qbank sandbox: could not reap every process", file=sys.stderr)
                     break
                 if now > deadline:
-                    if pid_a is not None:  # not reaped yet: the pid is still A's
-                        os.kill(pid_a, signal.SIGKILL)
+                    if pid_job is not None:  # not reaped yet: the pid is still the job's
+                        os.kill(pid_job, signal.SIGKILL)
                     self._kill_leftovers()
                     deadline = now + 0.5
                 time.sleep(0.0002)

@@ -1,9 +1,9 @@
-"""The forked side of a sandbox job: two processes per attempt.
+"""The forked side of a sandbox job: one process per attempt, pid 1 of a fresh pid namespace.
 
-A (root, in the server's pid namespace) unshares the namespaces, mounts the job's scratch and
-waits; B is pid 1 of the new pid namespace: it drops to the slot's uid, sets its rlimits and
-runs the harness and the student code. When B ends, the kernel kills everything left in the
-namespace (setsid daemons, double forks). A kills B when the server says so.
+It enters its own mount and IPC namespaces (the server already sits in an empty network
+namespace and a private root), drops to the slot's uid, sets rlimits and runs the harness and
+the student's code. When it ends, or the server kills it, the kernel kills everything left in
+the namespace (setsid daemons, double forks).
 Nothing here holds a reference solution or an expected value: the server never has them.
 """
 
@@ -50,16 +50,23 @@ def close_fds_except(keep: set[int]) -> None:
     os.closerange(low, 65536)
 
 
-def stage_a(attempt: Attempt, res_w: int, out_w: int) -> None:
-    """Entry point of the forked child; never returns."""
-    code = 70
+def student_process(attempt: Attempt, res_w: int, out_w: int) -> None:
+    """Entry point of the forked child (pid 1 of the job's pid namespace); never returns.
+
+    As root it moves into a fresh mount and IPC namespace, mounts its scratch tmpfs, then drops
+    to the slot's uid for good. No separate init: a fork costs as much as all the namespaces
+    together here. What an init would add is handled otherwise: pid 1 ignores the CPU soft
+    limit's SIGXCPU, so soft and hard limits are equal (SIGKILL still reaches pid 1); orphans
+    reparent to this process and die with it, since when pid 1 exits the kernel kills the
+    whole namespace.
+    """
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGCHLD})
-        isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
         flags = 0
-        for name, flag in isolation.NAMESPACES.items():
+        for name in ("mount", "ipc"):
             if name in attempt.layers.namespaces:
-                flags |= flag
+                flags |= isolation.NAMESPACES[name]
         if flags:
             isolation.unshare(flags)
         if attempt.layers.private_root:
@@ -73,55 +80,12 @@ def stage_a(attempt: Attempt, res_w: int, out_w: int) -> None:
             target.write_bytes(attempt.source)
             if attempt.layers.uid_drop:
                 os.chown(target, attempt.uid, attempt.uid)
-            os.chdir(scratch)
-        pid_b = os.fork()
-        if pid_b == 0:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGCHLD})
-            stage_student(attempt, scratch, res_w, out_w)
-        os.setpgid(pid_b, pid_b)
-        os.close(res_w)
-        os.close(out_w)
-        code = _wait_or_kill(pid_b)
-    except BaseException:  # noqa: BLE001 - the child must always end through os._exit
-        traceback.print_exc()
-    os._exit(code)
-
-
-def _wait_or_kill(pid_b: int) -> int:
-    # SIGTERM from the server means "kill the job": B is our unreaped child, so its pid cannot
-    # have been reused yet, and killing pid 1 of a pid namespace kills the whole namespace.
-    while True:
-        info = signal.sigwaitinfo({signal.SIGTERM, signal.SIGCHLD})
-        if info.si_signo == signal.SIGTERM:
-            os.kill(pid_b, signal.SIGKILL)
-            # Without a pid namespace the process group is the next best net (setsid escapes it).
-            with contextlib.suppress(OSError):
-                os.killpg(pid_b, signal.SIGKILL)
-        pid, status = os.waitpid(pid_b, os.WNOHANG)
-        if pid == pid_b:
-            return _exit_code(status)
-
-
-def _exit_code(status: int) -> int:
-    code = os.waitstatus_to_exitcode(status)
-    return 128 - code if code < 0 else code
-
-
-def stage_student(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
-    """The student process, pid 1 of the job's pid namespace when there is one.
-
-    No separate init: a fork costs as much as all the namespaces together on these machines.
-    What an init would add is handled otherwise: pid 1 ignores the CPU soft limit's SIGXCPU,
-    so the soft and hard limits are equal (SIGKILL reaches pid 1); orphans reparent to this
-    process and die with it, because when pid 1 exits the kernel kills the whole namespace.
-    """
-    try:
-        with contextlib.suppress(OSError):
-            os.setpgid(0, 0)
         if attempt.layers.uid_drop:
             isolation.drop_privileges(attempt.uid)
+        # After the uid drop, which clears it: the job dies with the server.
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
-    except BaseException:  # noqa: BLE001
+    except BaseException:  # noqa: BLE001 - the child must always end through os._exit
+        traceback.print_exc()
         os._exit(72)
     confine_and_run(attempt, scratch, res_w, out_w)
 
