@@ -1,0 +1,310 @@
+"""Render stage: an assembled exam to HTML, Markdown, keys, CSV, manifest and PDF.
+
+Templates live in templates/ (paper.html.j2, key.html.j2, paper.md.j2, paper.css) and
+can be copied and overridden one by one with ``--templates DIR``. They are rendered in
+a SandboxedEnvironment with StrictUndefined (templates are untrusted, and a typo in
+one must fail loudly) from plain view dicts, never from the models themselves.
+Nothing written depends on the clock or the machine: same spec and seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from questionbank import models
+from questionbank.assemble import Exam, PaperItem, Version
+from questionbank.describe import LETTERS
+from questionbank.errors import QbankError
+from questionbank.instance import pick
+from questionbank.params import Localized
+from questionbank.paths import display, templates_dir
+from questionbank.richtext import PRINT_MATHML_CSS, RichText
+
+KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
+TEMPLATE_NAMES = ("paper.html.j2", "key.html.j2", "paper.md.j2", "paper.css")
+
+
+def number_text(value: float) -> str:
+    """A number as people write it: 2 not 2.0, 0.875 not 0.87500000001."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+def tolerance_text(question: models.NumericQuestion) -> str:
+    tol = question.tolerance
+    if isinstance(tol, models.AbsTolerance):
+        return f"±{number_text(tol.abs)}"
+    if isinstance(tol, models.RelTolerance):
+        return f"±{number_text(tol.rel * 100)}%"
+    return ""
+
+
+def answer_text(item: PaperItem) -> str:
+    """The answer in answer-key.csv notation (grade-sheet reads the same notation)."""
+    inst = item.instance
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        return ",".join(LETTERS[i] for i in inst.correct_indexes)
+    if isinstance(q, models.TrueFalseQuestion):
+        return "T" if inst.answer else "F"
+    if isinstance(q, models.NumericQuestion):
+        return number_text(float(inst.answer)) + tolerance_text(q)
+    if isinstance(q, models.ShortQuestion):
+        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
+    return ""  # code: graded by the autograder; responses hold the points earned
+
+
+def key_rows(exam: Exam) -> list[list[str]]:
+    return [
+        [v.label, str(it.number), it.question.id, it.question.type, answer_text(it),
+         number_text(it.points)]
+        for v in exam.versions
+        for it in v.items
+    ]
+
+
+def answer_key_csv(exam: Exam) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(KEY_COLUMNS)
+    writer.writerows(key_rows(exam))
+    return out.getvalue()
+
+
+def manifest(exam: Exam) -> dict[str, Any]:
+    spec = exam.loaded.spec
+    langs = list(spec.lang)
+
+    def per_lang(text: Localized | None) -> dict[str, str] | None:
+        return None if text is None else {lang: pick(text, lang) for lang in langs}
+
+    versions = []
+    for v in exam.versions:
+        questions = []
+        for it in v.items:
+            inst = it.instance
+            entry: dict[str, Any] = {
+                "number": it.number,
+                "question_id": it.question.id,
+                "type": it.question.type,
+                "points": it.points,
+                "params": inst.params,
+                "answer": answer_text(it),
+            }
+            if inst.choices:
+                entry["choices"] = {
+                    lang: [pick(c.text, lang) for c in inst.choices] for lang in langs
+                }
+                entry["correct"] = [LETTERS[i] for i in inst.correct_indexes]
+                entry["bank_order"] = [c.index for c in inst.choices]
+            questions.append(entry)
+        row: dict[str, Any] = {"version": v.label}
+        if v.student is not None:
+            row["student_name"] = v.student.name
+        row["total_points"] = v.total_points
+        row["questions"] = questions
+        versions.append(row)
+    return {
+        "title": per_lang(spec.title),
+        "course": spec.course,
+        "seed": spec.seed,
+        "languages": langs,
+        "versions": versions,
+    }
+
+
+@dataclass
+class Texts:
+    """Bank texts as the entries a template loops over: one per distinct language."""
+
+    rich: RichText
+    langs: list[str]
+
+    def __call__(self, text: Localized | None, *, inline: bool = False) -> list[dict[str, Any]]:
+        if text is None:
+            return []
+        entries: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for lang in self.langs:
+            source = pick(text, lang)
+            if not source or source in seen:
+                continue  # a language-neutral text ("Sequential API") is printed once
+            seen.add(source)
+            entries.append(
+                {"lang": lang, "md": source, "html": Markup(self.rich.html(source, inline=inline))}
+            )
+        return entries
+
+
+def _item_view(item: PaperItem, texts: Texts) -> dict[str, Any]:
+    inst = item.instance
+    q = inst.question
+    view: dict[str, Any] = {
+        "number": item.number,
+        "id": q.id,
+        "type": q.type,
+        "points": number_text(item.points),
+        "prompt": texts(inst.prompt),
+        "explanation": texts(inst.explanation),
+        "answer": answer_text(item),
+        "choices": [
+            {
+                "letter": LETTERS[i],
+                "text": texts(c.text, inline=True),
+                "correct": c.correct,
+                "feedback": texts(c.feedback, inline=True),
+            }
+            for i, c in enumerate(inst.choices)
+        ],
+        "unit": getattr(q, "unit", None) or "",
+        "code": None,
+        "accepted": [],
+    }
+    if isinstance(q, models.CodeQuestion):
+        view["code"] = {"function": q.function, "signature": q.signature, "starter": q.starter}
+        view["points_by_case"] = [
+            {"name": c.name, "points": number_text(c.points), "hidden": c.hidden} for c in q.cases
+        ]
+    if isinstance(q, models.ShortQuestion):
+        view["accepted"] = [*q.answers, *(f"/{p}/" for p in q.patterns)]
+    if isinstance(q, models.NumericQuestion):
+        view["value"] = number_text(float(inst.answer))
+        view["tolerance"] = tolerance_text(q)
+    return view
+
+
+def paper_view(exam: Exam, version: Version, texts: Texts) -> dict[str, Any]:
+    spec = exam.loaded.spec
+    return {
+        "title": texts(spec.title, inline=True),
+        "title_text": " / ".join(e["md"] for e in texts(spec.title, inline=True)),
+        "course": spec.course or "",
+        "date": spec.date or "",
+        "instructions": texts(spec.instructions),
+        "langs": texts.langs,
+        "lang": texts.langs[0],
+        "version": version.label,
+        "student": (
+            {"id": version.student.student_id, "name": version.student.name}
+            if version.student
+            else None
+        ),
+        "total_points": number_text(version.total_points),
+        "question_count": len(version.items),
+        "sections": [
+            {
+                "number": n,
+                "title": texts(s.section.title, inline=True),
+                "instructions": texts(s.section.instructions),
+                "questions": [_item_view(it, texts) for it in s.items],
+                "points": number_text(sum(it.points for it in s.items)),
+            }
+            for n, s in enumerate(version.sections, start=1)
+        ],
+    }
+
+
+class PaperRenderer:
+    """The jinja2 templates (an override folder first, then the bundled ones)."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        folders = [str(templates_dir())]
+        if override is not None:
+            if not override.is_dir():
+                raise QbankError(f"{display(override)}: no such templates folder")
+            folders.insert(0, str(override))
+        loader = jinja2.FileSystemLoader(folders)
+        self.html_env = SandboxedEnvironment(
+            loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.text_env = SandboxedEnvironment(
+            loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        self.css = self._load("paper.css")
+
+    def _load(self, name: str) -> str:
+        try:
+            source, _, _ = self.html_env.loader.get_source(self.html_env, name)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            raise QbankError(f"template '{name}' not found in the templates folders") from None
+        return source
+
+    def render(self, name: str, view: dict[str, Any]) -> str:
+        env = self.html_env if name.endswith(".html.j2") else self.text_env
+        try:
+            return env.get_template(name).render(**view, css=Markup(self.css))
+        except jinja2.TemplateSyntaxError as exc:
+            raise QbankError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise QbankError(f"template '{name}': {exc.message}") from None
+        except jinja2.exceptions.SecurityError as exc:
+            raise QbankError(f"template '{name}': refused by the sandbox: {exc}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise QbankError(f"template '{name}': {type(exc).__name__}: {exc}") from None
+
+
+def write_paper(
+    exam: Exam,
+    out: Path,
+    *,
+    templates: Path | None = None,
+    pdf: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write every version's files plus answer-key.csv and manifest.json; return the paths."""
+    renderer = PaperRenderer(templates)
+    texts = Texts(RichText(), list(exam.loaded.spec.lang))
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def save(name: str, content: str) -> Path:
+        path = out / name
+        path.write_text(content, encoding="utf-8", newline="\n")
+        written.append(path)
+        return path
+
+    pdf_writer = _pdf_writer() if pdf else None
+    for version in exam.versions:
+        view = paper_view(exam, version, texts)
+        paper_html = renderer.render("paper.html.j2", view)
+        key_html = renderer.render("key.html.j2", view)
+        save(f"paper-{version.label}.html", paper_html)
+        save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
+        save(f"key-{version.label}.html", key_html)
+        if pdf_writer is not None:
+            for stem, source in (("paper", paper_html), ("key", key_html)):
+                target = out / f"{stem}-{version.label}.pdf"
+                pdf_writer(source, target, out)
+                written.append(target)
+        if progress is not None:
+            progress(version.label)
+    save("answer-key.csv", answer_key_csv(exam))
+    save("manifest.json", json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
+    return written
+
+
+def _pdf_writer() -> Callable[[str, Path, Path], None]:
+    try:
+        import weasyprint
+    except ImportError as exc:  # pragma: no cover - weasyprint is a runtime dependency
+        raise QbankError(f"--pdf needs WeasyPrint ({exc}); pip install weasyprint") from None
+    extra = weasyprint.CSS(string=PRINT_MATHML_CSS)
+
+    def write(source: str, target: Path, base: Path) -> None:
+        document = weasyprint.HTML(string=source, base_url=str(base))
+        document.write_pdf(target, stylesheets=[extra])
+
+    return write

@@ -1,0 +1,141 @@
+"""Terminal views of the bank: `qbank list` tables and `qbank show`.
+
+Functions take the rich Console to print on, so tests can give one that records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from questionbank import models
+from questionbank.describe import LETTERS, question_langs
+from questionbank.instance import Instance, pick
+from questionbank.mathtext import readable
+from questionbank.params import Localized
+
+
+def bank_summary(questions: Sequence[models.AnyQuestion]) -> str:
+    """'253 questions: 120 mcq, 40 numeric, …; topics: ml 20, cnn 18, …'"""
+    types = Counter(q.type for q in questions)
+    topics = Counter(q.topic for q in questions)
+    by_type = ", ".join(
+        f"{n} {t}" for t, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    by_topic = ", ".join(f"{t} {n}" for t, n in sorted(topics.items()))
+    return f"{len(questions)} questions valid: {by_type}; topics: {by_topic}"
+
+
+def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
+    """A Markdown table of topics x question types, with totals; parametric counted apart."""
+    types = list(models.QUESTION_TYPES)
+    topics = sorted({q.topic for q in questions})
+    cells: Counter[tuple[str, str]] = Counter((q.topic, str(q.type)) for q in questions)
+    parametric = Counter(q.topic for q in questions if q.parametric)
+    header = ["topic", *types, "parametric", "total"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for topic in topics:
+        row = [str(cells[(topic, t)]) for t in types]
+        total = sum(cells[(topic, t)] for t in types)
+        lines.append(f"| {topic} | " + " | ".join(row) + f" | {parametric[topic]} | {total} |")
+    totals = [str(sum(cells[(tp, t)] for tp in topics)) for t in types]
+    lines.append(
+        "| **all** | " + " | ".join(totals) + f" | {sum(parametric.values())} | {len(questions)} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def list_table(
+    console: Console, questions: Sequence[models.AnyQuestion], *, lang: str = "en"
+) -> None:
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("id", "type", "topic", "week", "pts", "diff", "lang", "prompt"):
+        table.add_column(name, overflow="fold", no_wrap=name == "id")
+    for q in questions:
+        prompt = readable(pick(q.prompt, lang)).replace("\n", " ")
+        table.add_row(
+            q.id,
+            q.type + ("*" if q.parametric else ""),
+            q.topic,
+            str(q.week or ""),
+            f"{q.points:g}",
+            str(q.difficulty),
+            ",".join(question_langs(q)) or "-",
+            prompt[:70] + ("…" if len(prompt) > 70 else ""),
+        )
+    console.print(table)
+    console.print(f"{len(questions)} questions (* parametric)")
+
+
+def _langs(inst: Instance, lang: str) -> list[str]:
+    have = question_langs(inst.question) or ["en"]
+    return have if lang == "all" else [lang]
+
+
+def _text(text: Localized | None, langs: list[str]) -> Text:
+    out = Text()
+    for i, lang in enumerate(langs):
+        if i:
+            out.append("\n")
+        if len(langs) > 1:
+            out.append(f"[{lang}] ", style="dim")
+        out.append(readable(pick(text, lang)))
+    return out
+
+
+def show_instance(console: Console, inst: Instance, *, lang: str = "all") -> None:
+    q = inst.question
+    langs = _langs(inst, lang)
+    parts: list[Any] = [_text(inst.prompt, langs)]
+    if inst.params:
+        parts.append(
+            Text("params: " + ", ".join(f"{k}={v}" for k, v in inst.params.items()), style="dim")
+        )
+    if inst.choices:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(overflow="fold")
+        for i, choice in enumerate(inst.choices):
+            mark = "✓" if choice.correct else " "
+            table.add_row(f"{mark} {LETTERS[i]}.", _text(choice.text, langs))
+        parts.append(table)
+    if isinstance(q, models.CodeQuestion):
+        parts.append(Text(f"def {q.signature}", style="bold"))
+        parts.append(Syntax(q.starter, "python", theme="ansi_dark"))
+    answer = _answer_text(inst)
+    if answer:
+        parts.append(Text("answer: ", style="bold green") + Text(answer))
+    if inst.explanation:
+        parts.append(Text("explanation:", style="bold"))
+        parts.append(_text(inst.explanation, langs))
+    title = f"{q.id} · {q.type} · {q.topic}" + (f" · week {q.week}" if q.week else "")
+    subtitle = f"{q.points:g} pt · difficulty {q.difficulty}" + (
+        f" · seed {inst.seed}" if q.parametric else ""
+    )
+    console.print(Panel(Group(*parts), title=title, subtitle=subtitle, title_align="left"))
+
+
+def _answer_text(inst: Instance) -> str:
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        return ", ".join(LETTERS[i] for i in inst.correct_indexes)
+    if isinstance(q, models.TrueFalseQuestion):
+        return "true" if inst.answer else "false"
+    if isinstance(q, models.NumericQuestion):
+        tol = q.tolerance
+        spread = ""
+        if isinstance(tol, models.AbsTolerance) and tol.abs:
+            spread = f" ± {tol.abs:g}"
+        elif isinstance(tol, models.RelTolerance) and tol.rel:
+            spread = f" (± {tol.rel:.2%})"
+        return f"{inst.answer:.6g}{spread}" + (f" {q.unit}" if q.unit else "")
+    if isinstance(q, models.ShortQuestion):
+        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
+    return ""
