@@ -254,6 +254,41 @@ def export_(
     click.echo(f"{len(items)} question(s) exported to {out}")
 
 
+@cli.command(name="grade-sheet")
+@click.argument("key", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for scores.csv and report.html.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="The paper's manifest.json (default: the one beside the key, if any); "
+              "maps each version's letters to the bank's choices.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled report.html.j2.")
+def grade_sheet(
+    key: str, responses: str, out: str, manifest: str | None, templates: str | None
+) -> None:
+    """Score RESPONSES against KEY; write scores.csv and an item-analysis report.html."""
+    from pathlib import Path
+
+    from questionbank.grade_report import write_grades
+    from questionbank.item_analysis import analyse
+    from questionbank.sheets import grade, load_key
+
+    beside = Path(key).parent / "manifest.json"
+    manifest_path = Path(manifest) if manifest else (beside if beside.is_file() else None)
+    answer_key = load_key(Path(key), manifest_path)
+    graded = grade(Path(responses), answer_key)
+    analysis = analyse(graded, answer_key)
+    write_grades(
+        answer_key, graded, analysis, Path(out), templates=Path(templates) if templates else None
+    )
+    click.echo(f"{len(graded.sheets)} answer sheet(s) graded; scores.csv and report.html in {out}")
+    if graded.problems:
+        for problem in graded.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
+
+
 _LANG = click.Choice(["en", "zh-TW", "both"])
 
 
