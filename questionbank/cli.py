@@ -391,6 +391,35 @@ def bundle(ctx: click.Context, student: bool, out: str) -> None:
         click.echo(line)
 
 
+@cli.command()
+@click.argument("task_id", metavar="TASK")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the starter (default: TASK.py here).",
+)
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+@click.option("--edit", is_flag=True, help="Open the file in $EDITOR afterwards.")
+@click.option("--lang", type=_LANG, help="Language of the statement (default: from $LANG).")
+@click.pass_context
+def practice(
+    ctx: click.Context, task_id: str, out: str | None, force: bool, edit: bool, lang: str | None
+) -> None:
+    """Show a coding task and write its starter file, to solve and then `qbank check`."""
+    from pathlib import Path
+
+    from questionbank.practice import code_task, open_editor, show_task, write_starter
+    from questionbank.session import default_lang
+
+    task = code_task(_load_quick(ctx), task_id)
+    path = write_starter(task, Path(out or f"{task.id}.py"), force=force)
+    show_task(_console(), task, path, lang=lang or default_lang())
+    if edit:
+        message = open_editor(path)
+        if message:
+            click.echo(message, err=True)
+
+
 def _load_quick(ctx: click.Context) -> Bank:
     """The bank without the bank-wide checks: `qbank validate` is where authors see those,
     and a student waiting for the first question should not pay for them."""
