@@ -253,9 +253,9 @@ def score_answer(entry: KeyEntry, answer: str) -> float:
         return entry.points * max(0.0, (right - wrong) / len(entry.letters))
     if kind == "numeric":
         given = float(answer)
+        # The bound itself counts as right; 1e-9 absorbs float noise (0.88 - 0.875 > 0.005).
         allowed = max(entry.tol_abs, entry.tol_rel * abs(entry.value))
-        # Exact answers still allow float noise of the printed key.
-        allowed = max(allowed, 1e-9 * max(1.0, abs(entry.value)))
+        allowed += 1e-9 * max(1.0, abs(entry.value))
         return entry.points if abs(given - entry.value) <= allowed else 0.0
     if kind == "short":
         if _normalize(answer) in entry.accepted:
