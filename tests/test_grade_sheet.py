@@ -18,7 +18,9 @@ from questionbank.sheets import grade, load_key
 
 GRADING = FIXTURES / "grading"
 KEY, MANIFEST, RESPONSES = (
-    GRADING / "answer-key.csv", GRADING / "manifest.json", GRADING / "responses.csv"
+    GRADING / "answer-key.csv",
+    GRADING / "manifest.json",
+    GRADING / "responses.csv",
 )
 
 # Hand computation for tests/fixtures/papers/grading (10 students, 4 one-point mcq items).
@@ -39,9 +41,7 @@ R = {
 # KR-20 = k/(k-1) * (1 - sum(p q) / var T) = 4/3 * (1 - 0.93 / 1.29)
 KR20 = 4 / 3 * (1 - (0.24 + 0.24 + 0.24 + 0.21) / 1.29)
 # Choices picked (A, B, C, D), counted by hand from responses.csv; s10 omitted g1.
-COUNTS = {
-    "g1": [6, 2, 1, 0], "g2": [3, 6, 1, 0], "g3": [3, 3, 4, 0], "g4": [6, 0, 1, 3]
-}
+COUNTS = {"g1": [6, 2, 1, 0], "g2": [3, 6, 1, 0], "g3": [3, 3, 4, 0], "g4": [6, 0, 1, 3]}
 
 
 def test_item_statistics_match_hand_computation() -> None:
@@ -55,7 +55,7 @@ def test_item_statistics_match_hand_computation() -> None:
     assert analysis.sd == pytest.approx(SD_T)
     assert analysis.reliability_name == "KR-20"
     assert analysis.reliability == pytest.approx(KR20)
-    assert KR20 == pytest.approx(0.372093, abs=1e-6)
+    assert pytest.approx(0.372093, abs=1e-6) == KR20
     by_id = {item.question_id: item for item in analysis.items}
     assert list(by_id) == ["g1", "g2", "g3", "g4"]
     for qid, item in by_id.items():
@@ -88,12 +88,19 @@ def test_statistics_do_not_depend_on_the_version_sat(tmp_path: Path) -> None:
         bank_letter = row[4]
         printed = letters[rotate.index(letters.index(bank_letter))]
         key_rows.append(["B", str(number), row[2], "mcq", printed, "1"])
-        b_questions.append({
-            "number": number, "question_id": row[2], "type": "mcq", "points": 1,
-            "params": {}, "answer": printed, "correct": [printed],
-            "choices": {"en": [f"{row[2]} choice {letters[b]}" for b in rotate]},
-            "bank_order": rotate,
-        })
+        b_questions.append(
+            {
+                "number": number,
+                "question_id": row[2],
+                "type": "mcq",
+                "points": 1,
+                "params": {},
+                "answer": printed,
+                "correct": [printed],
+                "choices": {"en": [f"{row[2]} choice {letters[b]}" for b in rotate]},
+                "bank_order": rotate,
+            }
+        )
     manifest["versions"].append({"version": "B", "total_points": 4, "questions": b_questions})
     with (tmp_path / "answer-key.csv").open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(key_rows)
@@ -130,8 +137,7 @@ def test_flags_for_bad_questions(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "responses.csv").write_text(
-        "student_id,version,1,2,3,4\n"
-        "s1,A,A,A,C,A\ns2,A,A,A,C,A\ns3,A,B,B,A,A\ns4,A,B,C,A,A\n",
+        "student_id,version,1,2,3,4\ns1,A,A,A,C,A\ns2,A,A,A,C,A\ns3,A,B,B,A,A\ns4,A,B,C,A,A\n",
         encoding="utf-8",
     )
     key = load_key(tmp_path / "key.csv")
@@ -183,10 +189,18 @@ BAD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("row", "message"), BAD_ROWS, ids=[
-    "unknown-version", "letter-out-of-range", "short-row", "duplicate-student",
-    "two-letters-for-mcq", "no-student-id",
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    BAD_ROWS,
+    ids=[
+        "unknown-version",
+        "letter-out-of-range",
+        "short-row",
+        "duplicate-student",
+        "two-letters-for-mcq",
+        "no-student-id",
+    ],
+)
 def test_malformed_rows_are_reported_and_skipped(tmp_path: Path, row: str, message: str) -> None:
     text = RESPONSES.read_text(encoding="utf-8").replace("\ns10,", f"\n{row}\ns10,")
     (tmp_path / "responses.csv").write_text(text, encoding="utf-8")
@@ -199,10 +213,22 @@ def test_malformed_rows_are_reported_and_skipped(tmp_path: Path, row: str, messa
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("version,number,question_id,type,answer\n", "header must be version,number,question_id,type,answer,points"),
-        ("version,number,question_id,type,answer,points\nA,1,q,mcq,7,1\n", ":2:1: answer key: answer '7' of a mcq question (expected letters such as A or A,C)"),
-        ("version,number,question_id,type,answer,points\nA,1,q,numeric,abc,1\n", ":2:1: answer key: answer 'abc' of a numeric question"),
-        ("version,number,question_id,type,answer,points\nA,2,q,tf,T,1\n", "version A: question numbers must run 1..N"),
+        (
+            "version,number,question_id,type,answer\n",
+            "header must be version,number,question_id,type,answer,points",
+        ),
+        (
+            "version,number,question_id,type,answer,points\nA,1,q,mcq,7,1\n",
+            ":2:1: answer key: answer '7' of a mcq question (expected letters such as A or A,C)",
+        ),
+        (
+            "version,number,question_id,type,answer,points\nA,1,q,numeric,abc,1\n",
+            ":2:1: answer key: answer 'abc' of a numeric question",
+        ),
+        (
+            "version,number,question_id,type,answer,points\nA,2,q,tf,T,1\n",
+            "version A: question numbers must run 1..N",
+        ),
     ],
     ids=["header", "bad-letter", "bad-number", "gap-in-numbers"],
 )
@@ -219,10 +245,19 @@ def test_cli_writes_scores_and_report(tmp_path: Path) -> None:
     responses = tmp_path / "responses.csv"
     responses.write_text(RESPONSES.read_text(encoding="utf-8") + "s11,A,Z,,,\n", encoding="utf-8")
     result = CliRunner().invoke(
-        cli, ["grade-sheet", str(tmp_path / "answer-key.csv"), str(responses), "--out", str(tmp_path / "out")]
+        cli,
+        [
+            "grade-sheet",
+            str(tmp_path / "answer-key.csv"),
+            str(responses),
+            "--out",
+            str(tmp_path / "out"),
+        ],
     )
     assert result.exit_code == 1  # a row was skipped: the user must look
-    assert "responses.csv:12:1: row skipped: Q1 (mcq): 'Z' (expected one letter A-D)" in result.output
+    assert (
+        "responses.csv:12:1: row skipped: Q1 (mcq): 'Z' (expected one letter A-D)" in result.output
+    )
     assert "1 malformed row(s) skipped" in result.output
     scores = list(csv.reader((tmp_path / "out" / "scores.csv").open(encoding="utf-8")))
     assert scores[0] == ["student_id", "version", "score", "max_score", "1", "2", "3", "4"]
@@ -232,4 +267,4 @@ def test_cli_writes_scores_and_report(tmp_path: Path) -> None:
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "KR-20 reliability</th><td>0.37</td>" in report
     assert "Q4 (g4): distractor B chosen by nobody" in report
-    assert "<svg class=\"histogram\"" in report and "row skipped" in report
+    assert '<svg class="histogram"' in report and "row skipped" in report

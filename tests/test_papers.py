@@ -30,8 +30,14 @@ def test_same_spec_and_seed_give_byte_identical_outputs(tmp_path: Path) -> None:
     write_paper(fixture_exam(), tmp_path / "two")
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert sorted(one) == [
-        "answer-key.csv", "key-A.html", "key-B.html", "manifest.json",
-        "paper-A.html", "paper-A.md", "paper-B.html", "paper-B.md",
+        "answer-key.csv",
+        "key-A.html",
+        "key-B.html",
+        "manifest.json",
+        "paper-A.html",
+        "paper-A.md",
+        "paper-B.html",
+        "paper-B.md",
     ]
     assert one == two
 
@@ -48,7 +54,7 @@ def test_versions_differ_and_another_seed_gives_another_paper(tmp_path: Path) ->
 
 def test_selection_honours_filters_and_never_repeats() -> None:
     exam = fixture_exam()
-    first, listed, numeric, coding = exam.selection
+    first, listed, numeric, _coding = exam.selection
     assert len(first) == 4
     assert all(q.topic == "ml" and q.type == "mcq" and 1 <= (q.week or 0) <= 8 for q in first)
     assert [q.id for q in listed] == ["fx-multi-supervised", "fx-tf-true"]
@@ -90,8 +96,8 @@ def test_unpinned_choices_do_move(tmp_path: Path) -> None:
     orders = set()
     for seed in range(20):
         spec = write_spec(
-            tmp_path, f"title: T\nseed: {seed}\nsections:\n  - title: S\n"
-            "    questions: [fx-mcq-sigmoid]\n",
+            tmp_path,
+            f"title: T\nseed: {seed}\nsections:\n  - title: S\n    questions: [fx-mcq-sigmoid]\n",
         )
         item = assemble(load_spec(spec), fixture_bank()).versions[0].items[0]
         orders.add(tuple(c.index for c in item.instance.choices))
@@ -106,7 +112,9 @@ def _own_key_responses(key_csv: str, *, full_code: bool = True) -> str:
     writer.writerow(["student_id", "version", *range(1, count + 1)])
     for version in sorted({r["version"] for r in rows}):
         answers = []
-        for r in sorted((r for r in rows if r["version"] == version), key=lambda r: int(r["number"])):
+        for r in sorted(
+            (r for r in rows if r["version"] == version), key=lambda r: int(r["number"])
+        ):
             kind, answer = r["type"], r["answer"]
             if kind == "numeric":
                 answers.append(answer.split("±")[0])
@@ -121,7 +129,9 @@ def _own_key_responses(key_csv: str, *, full_code: bool = True) -> str:
 
 
 @pytest.mark.parametrize("spec", [SPEC, PER_STUDENT], ids=["versions", "per-student"])
-def test_every_version_answered_with_its_own_key_gets_full_marks(tmp_path: Path, spec: Path) -> None:
+def test_every_version_answered_with_its_own_key_gets_full_marks(
+    tmp_path: Path, spec: Path
+) -> None:
     exam = fixture_exam(spec)
     write_paper(exam, tmp_path)
     key_csv = (tmp_path / "answer-key.csv").read_text(encoding="utf-8")
