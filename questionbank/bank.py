@@ -18,7 +18,7 @@ from questionbank import models
 from questionbank.diagnostics import question_problems, suggest
 from questionbank.errors import InputError, Location, Problem, QbankError
 from questionbank.paths import display, project_root
-from questionbank.yamlsource import MarkedList, MarkedMap, load_yaml, locate
+from questionbank.yamlsource import Mark, NodeLocator, parse_plain, read_text
 
 _QUESTION: TypeAdapter[models.AnyQuestion] = TypeAdapter(models.Question)
 # Folders inside a bank that hold other kinds of YAML (exam specs) or private files.
@@ -27,16 +27,39 @@ _FILE_KEYS = (*models.FILE_DEFAULT_KEYS, "questions")
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a question was written: its file and its path inside the file."""
+
+    file: str
+    locator: NodeLocator = field(repr=False, compare=False)
+    prefix: tuple[str | int, ...]  # ("questions", 3) or (3,)
+
+    def mark(self, path: tuple[str | int, ...], key: bool = False) -> Mark | None:
+        mark, matched = self.locator.find((*self.prefix, *path), key=key)
+        if path and matched <= len(self.prefix) and self.prefix[0] == "questions":
+            # Not in the question itself: it may be a file-level default.
+            default, found = self.locator.find(path[:1], key=key)
+            if found:
+                return default
+        return mark
+
+    def location(self, *path: str | int, key: bool = False) -> Location:
+        return Location(self.file, *(self.mark(path, key) or (0, 0)))
+
+
+@dataclass(frozen=True)
 class Entry:
     """A validated question and where it was written."""
 
     question: models.AnyQuestion
-    file: str
-    data: MarkedMap = field(repr=False, compare=False)
+    where: Where = field(repr=False, compare=False)
+
+    @property
+    def file(self) -> str:
+        return self.where.file
 
     def location(self, *path: str | int, key: bool = False) -> Location:
-        mark = locate(self.data, path, key=key) or self.data.mark
-        return Location(self.file, *mark)
+        return self.where.location(*path, key=key)
 
 
 @dataclass
@@ -92,61 +115,51 @@ def bank_files(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
-def _file_questions(data: Any, file: str) -> tuple[list[Any], list[Problem]]:
-    """The raw question mappings of one file, with file-level defaults applied."""
+def _file_questions(
+    data: Any, where: Where
+) -> tuple[list[tuple[tuple[str | int, ...], Any]], list[Problem]]:
+    """The raw question mappings of one file with their paths, file-level defaults applied."""
     if data is None:
         return [], []
-    if isinstance(data, MarkedList):
-        return list(data), []
-    if not isinstance(data, MarkedMap):
+    if isinstance(data, list):
+        return [((i,), raw) for i, raw in enumerate(data)], []
+    if not isinstance(data, dict):
         return [], [
             Problem(
-                Location(file, 1, 1),
+                where.location(),
                 "a bank file must be a list of questions or a mapping with 'questions:'",
             )
         ]
-    problems = []
-    for key in data:
-        if key not in _FILE_KEYS:
-            line, column = data.key_marks[key]
-            problems.append(
-                Problem(
-                    Location(file, line, column),
-                    f"unknown file-level key '{key}'{suggest(str(key), _FILE_KEYS)}; "
-                    f"expected one of: {', '.join(_FILE_KEYS)}",
-                )
-            )
+    problems = [
+        Problem(
+            where.location(key, key=True),
+            f"unknown file-level key '{key}'{suggest(str(key), _FILE_KEYS)}; "
+            f"expected one of: {', '.join(_FILE_KEYS)}",
+        )
+        for key in data
+        if key not in _FILE_KEYS
+    ]
     questions = data.get("questions")
-    if not isinstance(questions, MarkedList):
-        line, column = data.value_marks.get("questions", data.mark)
+    if not isinstance(questions, list):
         problems.append(
-            Problem(Location(file, line, column), "'questions' must be a list of questions")
+            Problem(where.location("questions"), "'questions' must be a list of questions")
         )
         return [], problems
     for raw in questions:
-        if isinstance(raw, MarkedMap):
+        if isinstance(raw, dict):
             _apply_defaults(raw, data)
-    return list(questions), problems
+    return [(("questions", i), raw) for i, raw in enumerate(questions)], problems
 
 
-def _apply_defaults(question: MarkedMap, defaults: MarkedMap) -> None:
+def _apply_defaults(question: dict[str, Any], defaults: dict[str, Any]) -> None:
     for key in models.FILE_DEFAULT_KEYS:
         if key not in defaults:
             continue
-        if key == "tags" and isinstance(defaults[key], list):
-            own = question.get("tags")
-            if isinstance(own, list):
-                merged = MarkedList(question.value_marks["tags"])
-                for tag in [*defaults[key], *own]:
-                    if tag not in merged:
-                        merged.append(tag)
-                        merged.item_marks.append(merged.mark)
-                question["tags"] = merged
-                continue
-        if key not in question:
+        own = question.get(key)
+        if key == "tags" and isinstance(own, list) and isinstance(defaults[key], list):
+            question[key] = list(dict.fromkeys([*defaults[key], *own]))
+        elif key not in question:
             question[key] = defaults[key]
-            question.key_marks[key] = defaults.key_marks[key]
-            question.value_marks[key] = defaults.value_marks[key]
 
 
 def parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
@@ -155,23 +168,28 @@ def parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
     problems: list[Problem] = []
     for path in files:
         name = display(path)
-        data, file_problems = load_yaml(path, name)
-        problems.extend(file_problems)
-        raws, structure_problems = _file_questions(data, name)
+        text, read_problems = read_text(path, name)
+        problems.extend(read_problems)
+        if text is None:
+            continue
+        data, parse_problems = parse_plain(text, name)
+        problems.extend(parse_problems)
+        locator = NodeLocator(text)
+        raws, structure_problems = _file_questions(data, Where(name, locator, ()))
         problems.extend(structure_problems)
-        for raw in raws:
-            if not isinstance(raw, MarkedMap):
-                mark = getattr(raw, "mark", None) or (0, 0)
+        for prefix, raw in raws:
+            where = Where(name, locator, prefix)
+            if not isinstance(raw, dict):
                 problems.append(
-                    Problem(Location(name, *mark), f"a question must be a mapping, got {raw!r:.40}")
+                    Problem(where.location(), f"a question must be a mapping, got {raw!r:.40}")
                 )
                 continue
             try:
                 question = _QUESTION.validate_python(raw)
             except ValidationError as exc:
-                problems.extend(question_problems(exc, raw, name))
+                problems.extend(question_problems(exc, raw, name, mark_of=where.mark))
                 continue
-            entries.append(Entry(question, name, raw))
+            entries.append(Entry(question, where))
     return entries, problems
 
 

@@ -95,7 +95,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--tag", multiple=True, help="Only questions with this tag (repeatable).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "matrix"]),
+    default="table",
+    show_default=True,
+    help="matrix: a Markdown table of topics x types with counts (for bank/README.md).",
 )
 @click.pass_context
 def list_(
@@ -117,6 +122,11 @@ def list_(
     ]
     if fmt == "json":
         click.echo(json.dumps([summary(q) for q in questions], ensure_ascii=False, indent=2))
+        return
+    if fmt == "matrix":
+        from questionbank.terminal import count_matrix
+
+        click.echo(count_matrix(questions), nl=False)
         return
     from questionbank.terminal import list_table
 
@@ -195,7 +205,10 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 
 
 @cli.command(name="export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["moodle", "gift", "qti", "markdown"]))
+@click.argument(
+    "fmt", metavar="FORMAT", type=click.Choice(["moodle", "gift", "qti", "markdown", "gradescope"])
+)
+@click.argument("task", required=False)
 @click.option("--topic", multiple=True, help="Only these topics (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--lang", default=None, help="One language only (default: every language).")
@@ -207,14 +220,20 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 def export_(
     ctx: click.Context,
     fmt: str,
+    task: str | None,
     topic: tuple[str, ...],
     types: tuple[str, ...],
     lang: str | None,
     variants: int,
     out: str,
 ) -> None:
-    """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown."""
+    """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown;
+    or `export gradescope TASK`: an autograder bundle for a code task (or assignment file)."""
     from pathlib import Path
+
+    if fmt == "gradescope" or task is not None:
+        _export_gradescope(ctx, fmt, task, Path(out))
+        return
 
     from questionbank.export_common import export_items, export_langs, select_questions
 
@@ -277,6 +296,255 @@ def grade_sheet(
         for problem in graded.problems:
             click.echo(str(problem), err=True)
         _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
+
+
+_LANG = click.Choice(["en", "zh-TW", "both"])
+
+
+@cli.command()
+@click.option("--topic", multiple=True, help="Only these topics (repeatable).")
+@click.option("--week", help="Only these syllabus weeks: a week (4) or a range (3-6).")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many questions.",
+)
+@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@click.option("--seed", type=int, help="Make the choice, order and numbers reproducible.")
+@click.option("--due", is_flag=True, help="Questions due for review (FSRS), weakest first.")
+@click.pass_context
+def quiz(
+    ctx: click.Context,
+    topic: tuple[str, ...],
+    week: str | None,
+    count: int,
+    lang: str | None,
+    seed: int | None,
+    due: bool,
+) -> None:
+    """Practise: one question at a time, feedback at once, answers saved to the history."""
+    from questionbank import session
+
+    filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
+    bank = _load_quick(ctx)
+    console = _console()
+    with session.open_history() as history:
+        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
+        ctx.exit(session.exit_code(session.quiz(bank, setup, filters, count=count, due=due)))
+
+
+@cli.command()
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many questions.",
+)
+@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@click.option("--seed", type=int, help="Make the order and numbers reproducible.")
+@click.pass_context
+def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -> None:
+    """Ask again the questions whose latest answer was wrong, partial or skipped."""
+    from questionbank import session
+
+    bank = _load_quick(ctx)
+    console = _console()
+    with session.open_history() as history:
+        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
+        ctx.exit(session.exit_code(session.review(bank, setup, count=count)))
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def stats(fmt: str) -> None:
+    """Accuracy per topic and in total, from the practice history."""
+    from questionbank.history import now
+    from questionbank.session import open_history
+    from questionbank.stats import stats_data, stats_table
+
+    console = _console()
+    with open_history() as history:
+        data = stats_data(history.answers(), at=now())
+        if fmt == "json":
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            stats_table(console, data, history_path=str(history.path))
+
+
+@cli.command()
+@click.option("--student", is_flag=True, help="A bank for students (the only kind so far).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The folder to write; its bank/ must not exist or be empty.",
+)
+@click.pass_context
+def bundle(ctx: click.Context, student: bool, out: str) -> None:
+    """Write a practice bank with no exam-only questions, references or hidden cases."""
+    from pathlib import Path
+
+    from questionbank.bundle import write_student_bundle
+
+    if not student:
+        _fail("qbank bundle: say --student (the only kind of bundle there is)", 2)
+    report = write_student_bundle(_load(ctx), Path(out))
+    for line in report.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("task_id", metavar="TASK")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the starter (default: TASK.py here).",
+)
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+@click.option("--edit", is_flag=True, help="Open the file in $EDITOR afterwards.")
+@click.option("--lang", type=_LANG, help="Language of the statement (default: from $LANG).")
+@click.pass_context
+def practice(
+    ctx: click.Context, task_id: str, out: str | None, force: bool, edit: bool, lang: str | None
+) -> None:
+    """Show a coding task and write its starter file, to solve and then `qbank check`."""
+    from pathlib import Path
+
+    from questionbank.practice import code_task, open_editor, show_task, write_starter
+    from questionbank.session import default_lang
+
+    task = code_task(_load_quick(ctx), task_id)
+    path = write_starter(task, Path(out or f"{task.id}.py"), force=force)
+    show_task(_console(), task, path, lang=lang or default_lang())
+    if edit:
+        message = open_editor(path)
+        if message:
+            click.echo(message, err=True)
+
+
+def _export_gradescope(ctx: click.Context, fmt: str, task: str | None, out: Path) -> None:
+    from pathlib import Path
+
+    from questionbank.grading.gradescope import bundle
+    from questionbank.grading.tasks import prepare_tasks, task_ids
+
+    if fmt != "gradescope" or task is None:
+        _fail("TASK is given only with `export gradescope TASK` (a task id or assignment file)", 2)
+    bank = _load(ctx)
+    prepare_tasks(bank, task)  # refuse to ship a task whose cases or reference are broken
+    ids = task_ids(bank, task)
+    assignment = Path(task) if ids != [task] else None
+    out.write_bytes(bundle(bank.project_root, ids, assignment))
+    click.echo(f"Gradescope autograder for {', '.join(ids)} written to {out}")
+
+
+_ISOLATION = click.Choice(["full", "partial", "minimal"])
+
+
+def _check_isolation(server_isolation: dict[str, Any], required: str | None) -> None:
+    from questionbank.sandbox import describe_isolation
+
+    order = ["minimal", "partial", "full"]
+    level = server_isolation.get("level", "minimal")
+    if required and order.index(level) < order.index(required):
+        _fail(f"sandbox isolation here is {describe_isolation(server_isolation)}; "
+              f"--require-isolation {required} refuses to grade")
+    if level != "full":
+        click.echo(f"warning: sandbox isolation {describe_isolation(server_isolation)}; "
+                   "see docs/sandbox.md", err=True)
+
+
+@cli.command()
+@click.argument("task")
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope"]),
+              default="text", show_default=True,
+              help="json: Gradescope-style results with max_score; gradescope: its fields only.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=str), help="Write here.")
+@click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
+@click.pass_context
+def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | None,
+          require_isolation: str | None) -> None:
+    """Grade one submission file against a code task (or an assignment file of tasks)."""
+    from pathlib import Path
+
+    from questionbank.grading.batch import write_atomic
+    from questionbank.grading.grade import grade_submission
+    from questionbank.grading.report import print_text, to_gradescope
+    from questionbank.grading.tasks import prepare_tasks
+    from questionbank.sandbox import SandboxServer
+
+    tasks = prepare_tasks(_load_quick(ctx), task)
+    with SandboxServer() as server:
+        _check_isolation(server.isolation, require_isolation)
+        result = grade_submission(tasks, Path(submission).read_bytes(), server,
+                                  name=Path(submission).name)
+    if fmt == "text":
+        if out:
+            from rich.console import Console
+
+            with Path(out).open("w", encoding="utf-8") as handle:
+                print_text(result, Console(file=handle, width=120))
+        else:
+            print_text(result, _console())
+        return
+    text = json.dumps(to_gradescope(result, strict=fmt == "gradescope"), ensure_ascii=False,
+                      indent=1)
+    if out:
+        write_atomic(Path(out), text.encode())
+    else:
+        click.echo(text)
+
+
+@cli.command(name="grade-batch")
+@click.argument("task")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for <student>.json and grades.csv.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Submissions graded in parallel.")
+@click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
+@click.pass_context
+def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs: int,
+                require_isolation: str | None) -> None:
+    """Grade a folder (one .py or one subfolder per student); resumable; writes grades.csv."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from questionbank.grading.batch import grade_batch as run_batch
+    from questionbank.grading.tasks import prepare_tasks
+    from questionbank.sandbox import SandboxServer
+
+    tasks = prepare_tasks(_load_quick(ctx), task)
+    with SandboxServer(slot=0) as probe:
+        _check_isolation(probe.isolation, require_isolation)
+    from rich.console import Console
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("grading", total=None)
+
+        def advance(student: str, done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total, description=student or "grading")
+
+        summary = run_batch(tasks, Path(submissions), Path(out), jobs=jobs, on_progress=advance)
+    click.echo(f"{summary.graded} graded, {summary.skipped} unchanged (skipped), "
+               f"{summary.students} students; grades in {summary.csv_path}")
+
+
+def _load_quick(ctx: click.Context) -> Bank:
+    """The bank without the bank-wide checks: `qbank validate` is where authors see those,
+    and a student waiting for the first question should not pay for them."""
+    from questionbank.bank import load_bank
+
+    return load_bank(_bank_path(ctx), check=False)
 
 
 def main() -> None:

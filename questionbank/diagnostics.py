@@ -9,14 +9,14 @@ match for a misspelt key or type.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from questionbank import models
 from questionbank.errors import Location, Problem
-from questionbank.yamlsource import locate
+from questionbank.yamlsource import Mark, locate
 
 _TYPE_NAMES = {
     "string_type": "a string",
@@ -122,11 +122,28 @@ def _dotted(path: Sequence[str | int]) -> str:
     return out
 
 
+MarkOf = Callable[[tuple[str | int, ...], bool], Mark | None]
+
+
 def question_problems(
-    exc: ValidationError, data: Any, file: str, *, what: str | None = None
+    exc: ValidationError,
+    data: Any,
+    file: str,
+    *,
+    mark_of: MarkOf | None = None,
+    what: str | None = None,
 ) -> list[Problem]:
-    """Problems for one question (or one file-level mapping) that failed validation."""
+    """Problems for one question (or other mapping) that failed validation.
+
+    ``mark_of(path, key)`` gives the mark of a data path; by default ``data`` is taken
+    to be built of MarkedMap / MarkedList and carries its own marks.
+    """
     who = what or _describe_question(data)
+    if mark_of is None:
+
+        def mark_of(path: tuple[str | int, ...], key: bool) -> Mark | None:
+            return locate(data, path, key=key)
+
     grouped: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
     for error in exc.errors():
         path = data_path(data, error["loc"])
@@ -137,12 +154,17 @@ def question_problems(
     for path, errors in grouped.items():
         if path in deeper and all(e["type"] in _TYPE_NAMES for e in errors):
             continue
-        problems.extend(_problems_at(data, path, errors, file, who))
+        problems.extend(_problems_at(data, path, errors, file, who, mark_of))
     return problems
 
 
 def _problems_at(
-    data: Any, path: tuple[str | int, ...], errors: list[dict[str, Any]], file: str, who: str
+    data: Any,
+    path: tuple[str | int, ...],
+    errors: list[dict[str, Any]],
+    file: str,
+    who: str,
+    mark_of: MarkOf,
 ) -> list[Problem]:
     bad_keys = [e for e in errors if "[key]" in e["loc"]]
     if bad_keys:
@@ -150,7 +172,7 @@ def _problems_at(
         return [
             _problem(
                 file,
-                locate(data, path, key=True),
+                mark_of(path, True),
                 f"{who}: '{parent}' has key {path[-1]!r}, which is not a language tag (expected "
                 "a tag such as en or zh-TW; in a flow mapping {…} quote text that has a comma)",
             )
@@ -160,7 +182,7 @@ def _problems_at(
     out: list[Problem] = []
     if type_errors:
         wanted = sorted({_TYPE_NAMES[e["type"]] for e in type_errors})
-        mark = locate(data, path)
+        mark = mark_of(path, False)
         value = _value_at(data, path) if path else data
         field = _dotted(path) or "the question"
         out.append(
@@ -169,7 +191,7 @@ def _problems_at(
             )
         )
     for error in others:
-        out.append(_one(data, path, error, file, who))
+        out.append(_one(data, path, error, file, who, mark_of))
     return out
 
 
@@ -179,7 +201,12 @@ def _problem(file: str, mark: tuple[int, int] | None, message: str) -> Problem:
 
 
 def _one(
-    data: Any, path: tuple[str | int, ...], error: dict[str, Any], file: str, who: str
+    data: Any,
+    path: tuple[str | int, ...],
+    error: dict[str, Any],
+    file: str,
+    who: str,
+    mark_of: MarkOf,
 ) -> Problem:
     kind = error["type"]
     loc = error["loc"]
@@ -192,22 +219,22 @@ def _one(
         expected = f"; expected one of: {', '.join(allowed)}" if allowed and not hint else ""
         where = f" in '{_dotted(path[:-1])}'" if path[:-1] else ""
         return _problem(
-            file, locate(data, path, key=True), f"{who}: unknown key '{key}'{where}{hint}{expected}"
+            file, mark_of(path, True), f"{who}: unknown key '{key}'{where}{hint}{expected}"
         )
     if kind == "missing":
         key = str(loc[-1])
         where = f" in '{field}'" if field else ""
-        return _problem(file, locate(data, path), f"{who}: missing required key '{key}'{where}")
+        return _problem(file, mark_of(path, False), f"{who}: missing required key '{key}'{where}")
     if kind in ("union_tag_invalid", "union_tag_not_found") and not path:
         tag = ctx.get("tag")
         expected = ", ".join(models.QUESTION_TYPES)
         if tag is None:
             return _problem(
                 file,
-                locate(data, path),
+                mark_of(path, False),
                 f"{who}: missing required key 'type' (expected one of: {expected})",
             )
-        mark = locate(data, ("type",)) if isinstance(data, dict) and "type" in data else None
+        mark = mark_of(("type",), False) if isinstance(data, dict) and "type" in data else None
         return _problem(
             file,
             mark,
@@ -227,4 +254,4 @@ def _one(
     elif kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
     name = f"'{field}'" if field else "value"
-    return _problem(file, locate(data, path), f"{who}: {name} {message}, got {_show(value)}")
+    return _problem(file, mark_of(path, False), f"{who}: {name} {message}, got {_show(value)}")

@@ -57,6 +57,8 @@ class ParamEngine:
 
     def __init__(self) -> None:
         self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        # Only the math helpers: jinja's default globals (lipsum, cycler, …) are not needed.
+        self.env.globals.clear()
         self.env.globals.update(MATH)
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
@@ -132,11 +134,15 @@ class ParamEngine:
                 raise ExpressionError(f"expression syntax error: {exc.message}") from exc
             self._expressions[expression] = compiled
         try:
-            return compiled(**params)
+            value = compiled(**params)
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
         except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:
             raise ExpressionError(f"{type(exc).__name__}: {exc}") from exc
+        if isinstance(value, jinja2.Undefined):
+            # A sandboxed or missing attribute evaluates to an undefined value.
+            raise ExpressionError(f"'{expression}' is undefined (unknown or unsafe attribute)")
+        return value
 
     def numeric_answer(self, question: models.NumericQuestion, params: Mapping[str, Any]) -> float:
         """The answer of a numeric question for these params; finite or ExpressionError."""

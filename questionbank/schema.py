@@ -20,6 +20,11 @@ SCHEMA_ID = "https://qbank.invalid/schema/bank-file.json"
 def bank_file_schema() -> dict[str, Any]:
     adapter: TypeAdapter[Any] = TypeAdapter(list[models.Question] | models.BankFile)
     schema = adapter.json_schema(by_alias=True)
+    # A question may take its topic from the file's defaults, which a per-question
+    # schema cannot see; the loader still insists on a topic.
+    for definition in schema.get("$defs", {}).values():
+        if "topic" in definition.get("required", []) and "type" in definition.get("properties", {}):
+            definition["required"].remove("topic")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "qbank bank file"
@@ -66,10 +71,13 @@ def field_reference() -> str:
             if name in base_fields or (model is models.ChoiceQuestion and name == "type"):
                 continue
             key = info.alias or name
-            required = "yes" if info.is_required() else ""
-            default = "" if info.is_required() or info.default_factory else repr(info.default)
-            if info.default_factory is not None:
+            required = "yes" if info.is_required() and key != "topic" else ""
+            if info.is_required():
+                default = ""
+            elif info.default_factory is not None:
                 default = "empty"
+            else:
+                default = json.dumps(info.default, ensure_ascii=False)
             description = (info.description or "").replace("|", "\\|")
             lines.append(f"| `{key}` | {required} | {default} | {description} |")
         lines.append("")

@@ -33,6 +33,25 @@ def bank_summary(questions: Sequence[models.AnyQuestion]) -> str:
     return f"{len(questions)} questions valid: {by_type}; topics: {by_topic}"
 
 
+def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
+    """A Markdown table of topics x question types, with totals; parametric counted apart."""
+    types = list(models.QUESTION_TYPES)
+    topics = sorted({q.topic for q in questions})
+    cells: Counter[tuple[str, str]] = Counter((q.topic, str(q.type)) for q in questions)
+    parametric = Counter(q.topic for q in questions if q.parametric)
+    header = ["topic", *types, "parametric", "total"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for topic in topics:
+        row = [str(cells[(topic, t)]) for t in types]
+        total = sum(cells[(topic, t)] for t in types)
+        lines.append(f"| {topic} | " + " | ".join(row) + f" | {parametric[topic]} | {total} |")
+    totals = [str(sum(cells[(tp, t)] for tp in topics)) for t in types]
+    lines.append(
+        "| **all** | " + " | ".join(totals) + f" | {sum(parametric.values())} | {len(questions)} |"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def list_table(
     console: Console, questions: Sequence[models.AnyQuestion], *, lang: str = "en"
 ) -> None:

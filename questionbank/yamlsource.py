@@ -1,9 +1,10 @@
-"""Load stage: read one YAML file safely, keeping the line and column of every node.
+"""Load stage: read one YAML file safely, and find the line and column of any node.
 
-PyYAML's C parser composes the node graph; we build plain Python values from it
-ourselves so that each mapping and list remembers where its keys and items were
-written. Errors found later (by pydantic or the bank checks) are mapped back to these
-marks, so every message can say ``file:line:col``.
+Two ways in. :func:`load_yaml` builds MarkedMap / MarkedList values that carry their
+marks (for small files such as exam specs). The bank, which must load fast, uses
+:func:`parse_plain` (PyYAML's C loader plus a duplicate-key check) for plain values and a
+:class:`NodeLocator` that composes the file again only when a problem must be located.
+Either way every message can say ``file:line:col``.
 
 Only the YAML 1.1 core tags are constructed (the safe set): ``!!python/...`` and any
 other tag is refused, never run. Alias expansion is bounded before anything is built,
@@ -213,17 +214,127 @@ def _unsupported(tag: str) -> str:
     )
 
 
-def load_yaml(path: Path, display: str | None = None) -> tuple[Any, list[Problem]]:
-    """Read one YAML file. Returns (data, problems); data is None when problems is not empty."""
-    name = display or str(path)
+def read_text(path: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """A file's text, or a problem saying why it cannot be read as UTF-8."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(Location(name), f"cannot read file: {exc.strerror}")]
     text, problem = _decode(raw, name)
-    if problem is not None or text is None:
-        return None, [problem] if problem else []
+    return text, [problem] if problem else []
+
+
+def load_yaml(path: Path, display: str | None = None) -> tuple[Any, list[Problem]]:
+    """Read one YAML file. Returns (data, problems); data is None when problems is not empty."""
+    name = display or str(path)
+    text, problems = read_text(path, name)
+    if text is None:
+        return None, problems
     return parse_yaml_text(text, name)
+
+
+class _PlainLoader(_Loader):  # type: ignore[misc]
+    """The C safe loader, refusing duplicate keys instead of keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (list, dict)):
+                raise _BadNode(
+                    key_node, "a mapping key must be a plain value, not a list or mapping"
+                )
+            if key in mapping:
+                first = next(k for k, _ in node.value if k.value == key_node.value)
+                raise _BadNode(
+                    key_node,
+                    f"duplicate key '{key}' (first written at line {first.start_mark.line + 1}); "
+                    "each key may appear once in a mapping",
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_UNKNOWN_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
+
+
+def parse_plain(text: str, name: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML text into plain dicts and lists, as fast as PyYAML's C loader allows."""
+    try:
+        if "&" in text:
+            # Anchors: size up the aliases before anything is built from them.
+            probe = _Loader(text)
+            try:
+                root = probe.get_single_node()
+            finally:
+                probe.dispose()
+            if root is not None:
+                _expanded_size(root)
+        loader = _PlainLoader(text)
+        try:
+            return loader.get_single_data(), []
+        finally:
+            loader.dispose()
+    except _BadNode as exc:
+        line, column = _mark(exc.node)
+        return None, [Problem(Location(name, line, column), exc.message)]
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        unknown = _UNKNOWN_TAG.search(str(exc.problem))
+        message = _unsupported(unknown.group(1)) if unknown else f"YAML error: {exc.problem}"
+        return None, [Problem(Location(name, line, column), message)]
+    except RecursionError:
+        return None, [Problem(Location(name), "nesting too deep (expected a shallow document)")]
+    except yaml.YAMLError:
+        return parse_yaml_text(text, name)  # the careful path words syntax errors
+
+
+class NodeLocator:
+    """Finds the mark of a path in a file, composing the file only when first asked."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if not self._composed:
+            loader = _Loader(self._text)
+            try:
+                self._root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            self._composed = True
+        return self._root
+
+    def find(self, path: Sequence[str | int], *, key: bool = False) -> tuple[Mark | None, int]:
+        """(mark of the deepest node found along ``path``, how many components matched)."""
+        node = self.root
+        if node is None:
+            return None, 0
+        best: Mark = _mark(node)
+        matched = 0
+        last = len(path) - 1
+        for i, part in enumerate(path):
+            if isinstance(node, yaml.MappingNode):
+                wanted = str(part)
+                pair = next((kv for kv in node.value if kv[0].value == wanted), None)
+                if pair is None:
+                    continue
+                best = _mark(pair[0]) if (key and i == last) else _mark(pair[1])
+                node = pair[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    continue
+                node = node.value[part]
+                best = _mark(node)
+            else:
+                continue
+            matched += 1
+        return best, matched
 
 
 def parse_yaml_text(text: str, name: str) -> tuple[Any, list[Problem]]:

@@ -1,12 +1,14 @@
-"""Shared pytest options: ``--update-goldens`` rewrites golden files instead of comparing."""
+"""Shared fixtures; ``--update-goldens`` rewrites golden files instead of comparing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+FIXTURES = Path(__file__).parent / "fixtures"
 GOLDENS = Path(__file__).parent / "goldens"
 
 
@@ -36,3 +38,17 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == expected, f"{name} differs from its golden; review, then --update-goldens"
 
     return check
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test from an empty folder, so paths print relative to it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QBANK_BANK", raising=False)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_bank(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "QBANK_BANK" in os.environ:
+        monkeypatch.delenv("QBANK_BANK")

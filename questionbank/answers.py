@@ -1,0 +1,194 @@
+"""Grade stage of practice: a typed answer parsed, then scored against an instance.
+
+Parsing is apart from display so that the quiz loop, scripted sessions and tests all
+share one set of rules, and so that a badly typed answer (``e`` for a four-choice
+question, ``abc`` for a number) gets a message saying what was expected instead of
+being counted wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from questionbank import models
+from questionbank.describe import LETTERS
+from questionbank.instance import Instance
+
+TRUE_WORDS = frozenset({"t", "true", "y", "yes", "o", "對", "是", "正確", "真"})
+FALSE_WORDS = frozenset({"f", "false", "n", "no", "x", "錯", "否", "錯誤", "假"})
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?")
+# Separators and the brackets of the seed's '(a) … (b) …' style, ignored around letters.
+_LETTER_SEPARATORS = frozenset(" ,;、/.()。")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+class AnswerError(ValueError):
+    """A typed answer that cannot be read; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """A parsed answer: choice positions (display order), a boolean, a number or text."""
+
+    raw: str
+    picks: tuple[int, ...] = ()
+    flag: bool | None = None
+    number: float | None = None
+    text: str | None = None
+
+    def shown(self) -> str:
+        """The answer as the history and the summary show it."""
+        if self.picks:
+            return ",".join(LETTERS[i] for i in self.picks)
+        if self.flag is not None:
+            return "true" if self.flag else "false"
+        if self.number is not None:
+            return f"{self.number:.10g}"
+        return self.text or ""
+
+
+@dataclass(frozen=True)
+class Score:
+    fraction: float  # 0..1 of the question's points
+
+    @property
+    def correct(self) -> bool:
+        return self.fraction >= 1.0
+
+
+def normalise(text: str) -> str:
+    """Full-width forms folded (ＡＢ１２ → AB12), case folded, runs of spaces made one."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def parse_letters(text: str, count: int, *, single: bool) -> tuple[int, ...]:
+    """'b' → (1,); 'a,c', 'a c', 'AC' → (0, 2) for multiple response."""
+    letters = [ch for ch in normalise(text) if ch not in _LETTER_SEPARATORS]
+    last = LETTERS[count - 1]
+    expected = f"a letter from A to {last}" if single else f"letters from A to {last}, e.g. A,C"
+    if not letters:
+        raise AnswerError(f"expected {expected}")
+    picks: list[int] = []
+    for ch in letters:
+        index = LETTERS.find(ch.upper()) if ch.isascii() and ch.isalpha() else -1
+        if index < 0 or index >= count:
+            raise AnswerError(f"'{ch}' is not one of the choices; expected {expected}")
+        if index not in picks:
+            picks.append(index)
+    if single and len(picks) > 1:
+        raise AnswerError(f"'{text.strip()}' picks {len(picks)} choices; expected one letter")
+    return tuple(sorted(picks))
+
+
+def parse_flag(text: str) -> bool:
+    word = normalise(text).rstrip(".!。")
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise AnswerError(f"'{text.strip()}' is not true or false; expected t or f (對 or 錯)")
+
+
+def parse_number(text: str, *, unit: str | None = None) -> float:
+    """Lenient: '0.91', '.91', '91%' (= 0.91 unless the unit is %), '1,024', '1e-3', '3/4'."""
+    body = unicodedata.normalize("NFKC", text).strip().replace("−", "-").replace(" ", "")
+    if unit and body.casefold().endswith(unit.replace(" ", "").casefold()) and unit != "%":
+        body = body[: -len(unit.replace(" ", ""))]
+    scale = 1.0
+    if body.endswith("%"):
+        body = body[:-1]
+        scale = 1.0 if unit == "%" else 0.01
+    if _THOUSANDS.fullmatch(body):
+        body = body.replace(",", "")
+    value: float | None = None
+    if _NUMBER.fullmatch(body.casefold()):
+        value = float(body)
+    elif body.count("/") == 1:
+        top, bottom = body.split("/")
+        if _NUMBER.fullmatch(top) and _NUMBER.fullmatch(bottom) and float(bottom) != 0:
+            value = float(top) / float(bottom)
+    if value is None or not math.isfinite(value):
+        shown = text.strip() or "(nothing)"
+        raise AnswerError(f"'{shown}' is not a number; expected e.g. 0.91, .91, 91% or 3/4")
+    return value * scale
+
+
+def parse(inst: Instance, text: str) -> Response:
+    """Read ``text`` as an answer to ``inst``; :class:`AnswerError` if it cannot be read."""
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        single = isinstance(q, models.McqQuestion)
+        return Response(text, picks=parse_letters(text, len(inst.choices), single=single))
+    if isinstance(q, models.TrueFalseQuestion):
+        return Response(text, flag=parse_flag(text))
+    if isinstance(q, models.NumericQuestion):
+        return Response(text, number=parse_number(text, unit=q.unit))
+    if isinstance(q, models.ShortQuestion):
+        if not text.strip():
+            raise AnswerError("expected an answer (or s to skip)")
+        return Response(text, text=" ".join(text.split()))
+    raise AnswerError(f"{q.type} questions cannot be answered in a quiz")
+
+
+def within(
+    given: float, answer: float, tolerance: models.AbsTolerance | models.RelTolerance | None
+) -> bool:
+    if isinstance(tolerance, models.AbsTolerance):
+        allowed = tolerance.abs
+    elif isinstance(tolerance, models.RelTolerance):
+        allowed = tolerance.rel * abs(answer)
+    else:
+        allowed = 0.0
+    # A hair of slack so that an exact decimal typed by hand matches its binary float.
+    return abs(given - answer) <= allowed + 1e-9 * max(1.0, abs(answer))
+
+
+def short_matches(question: models.ShortQuestion, text: str) -> bool:
+    given = normalise(text)
+    if any(given == normalise(answer) for answer in question.answers):
+        return True
+    plain = " ".join(unicodedata.normalize("NFKC", text).split())
+    return any(re.fullmatch(p, plain, re.IGNORECASE) for p in question.patterns)
+
+
+def score(inst: Instance, response: Response) -> Score:
+    q = inst.question
+    if isinstance(q, models.MultiQuestion):
+        right = set(inst.correct_indexes)
+        picked = set(response.picks)
+        fraction = (len(picked & right) - len(picked - right)) / len(right)
+        return Score(max(0.0, fraction))
+    if isinstance(q, models.McqQuestion):
+        return Score(1.0 if list(response.picks) == inst.correct_indexes else 0.0)
+    if isinstance(q, models.TrueFalseQuestion):
+        return Score(1.0 if response.flag == inst.answer else 0.0)
+    if isinstance(q, models.NumericQuestion):
+        ok = response.number is not None and within(response.number, inst.answer, q.tolerance)
+        return Score(1.0 if ok else 0.0)
+    if isinstance(q, models.ShortQuestion):
+        return Score(1.0 if short_matches(q, response.text or "") else 0.0)
+    return Score(0.0)
+
+
+def correct_answer(inst: Instance) -> str:
+    """The right answer as one line: 'B', 'A,C', 'true', '0.91 ± 0.005 s', 'softmax'."""
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        return ",".join(LETTERS[i] for i in inst.correct_indexes)
+    if isinstance(q, models.TrueFalseQuestion):
+        return "true" if inst.answer else "false"
+    if isinstance(q, models.NumericQuestion):
+        tol = q.tolerance
+        spread = ""
+        if isinstance(tol, models.AbsTolerance) and tol.abs:
+            spread = f" ± {tol.abs:g}"
+        elif isinstance(tol, models.RelTolerance) and tol.rel:
+            spread = f" (± {tol.rel:.2%})"
+        return f"{inst.answer:.6g}{spread}" + (f" {q.unit}" if q.unit else "")
+    if isinstance(q, models.ShortQuestion):
+        return q.answers[0] if q.answers else f"/{q.patterns[0]}/"
+    return ""

@@ -1,0 +1,222 @@
+"""Assemble a practice session: which questions, which seeds, which language, where to save.
+
+`qbank quiz`, `qbank quiz --due` and `qbank review` differ only in how they choose
+questions; the loop itself is :class:`questionbank.quiz.Quiz`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from questionbank import models
+from questionbank.bank import Bank
+from questionbank.diagnostics import suggest
+from questionbank.errors import QbankError, UsageError
+from questionbank.history import History, now
+from questionbank.instance import Instance, instantiate
+from questionbank.params import ParamEngine
+from questionbank.paths import display
+from questionbank.quiz import (
+    LineReader,
+    Quiz,
+    Reader,
+    Summary,
+    TerminalReader,
+    Words,
+    quiz_types,
+)
+from questionbank.scheduler import Memory
+
+EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
+
+
+def default_lang(environ: dict[str, str] | None = None) -> str:
+    """zh-TW when the locale is Chinese (LC_ALL, LC_MESSAGES, LANG), else en."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return "zh-TW" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def parse_weeks(text: str) -> tuple[int, int]:
+    """'4' → (4, 4); '3-6' → (3, 6)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not match:
+        raise UsageError(f"--week '{text}': expected a week or a range such as 3-6")
+    lo = int(match.group(1))
+    hi = int(match.group(2) or lo)
+    if lo > hi:
+        raise UsageError(f"--week '{text}': the range is backwards (expected {hi}-{lo})")
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class Filters:
+    topics: tuple[str, ...] = ()
+    weeks: tuple[int, int] | None = None
+
+
+def select(questions: Sequence[models.AnyQuestion], filters: Filters) -> list[models.AnyQuestion]:
+    """The quizzable questions matching the filters; an unknown topic is an error."""
+    quizzable = [q for q in questions if q.type in quiz_types()]
+    known = sorted({q.topic for q in questions})
+    for topic in filters.topics:
+        if topic not in known:
+            raise QbankError(
+                f"--topic '{topic}': no question has this topic{suggest(topic, known)}; "
+                f"topics in the bank: {', '.join(known)}"
+            )
+    chosen = [
+        q
+        for q in quizzable
+        if (not filters.topics or q.topic in filters.topics)
+        and (
+            filters.weeks is None
+            or (q.week is not None and filters.weeks[0] <= q.week <= filters.weeks[1])
+        )
+    ]
+    if not chosen:
+        raise QbankError("no quiz question matches --topic/--week (code tasks: use qbank practice)")
+    return chosen
+
+
+@dataclass
+class Setup:
+    """How one session runs: its console, input, language, seed and history."""
+
+    console: Console
+    stdin: TextIO
+    lang: str
+    seed: int | None
+    history: History
+    bank_name: str
+
+    def reader(self) -> Reader:
+        if self.stdin.isatty():
+            return TerminalReader(self.console)
+        return LineReader(self.stdin, self.console)
+
+    def rng(self) -> random.Random:
+        return random.Random(self.seed)
+
+
+def _instances(
+    questions: Sequence[models.AnyQuestion],
+    rng: random.Random,
+    seed_for: Callable[[models.AnyQuestion], int],
+) -> list[Instance]:
+    engine = ParamEngine()
+    return [instantiate(q, seed_for(q), engine=engine, shuffle_rng=rng) for q in questions]
+
+
+def plan_quiz(
+    questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random
+) -> list[Instance]:
+    """``count`` questions in random order, parametric ones with random numbers; the same
+    ``rng`` state always gives the same plan (that is what --seed promises)."""
+    chosen = rng.sample(list(questions), min(count, len(questions)))
+    return _instances(chosen, rng, lambda q: rng.randrange(1, 2**31) if q.parametric else 0)
+
+
+def _run(setup: Setup, instances: Sequence[Instance], mode: str) -> Summary:
+    history = setup.history
+    session_id = history.start_session(mode=mode, lang=setup.lang, bank=setup.bank_name)
+    quiz = Quiz(
+        instances,
+        console=setup.console,
+        reader=setup.reader(),
+        lang=setup.lang,
+        on_answer=lambda answer: history.record(session_id, answer),
+    )
+    return quiz.run()
+
+
+def quiz(bank: Bank, setup: Setup, filters: Filters, *, count: int, due: bool) -> Summary | None:
+    """`qbank quiz`: random questions, or with ``due`` the ones FSRS says are due."""
+    questions = select(bank.questions, filters)
+    rng = setup.rng()
+    if not due:
+        return _run(setup, plan_quiz(questions, count=count, rng=rng), "quiz")
+    from questionbank.scheduler import Planner, fresh_seed
+
+    planner = Planner()
+    memories = planner.memories(setup.history.answers([q.id for q in questions]))
+    chosen = planner.due(questions, memories, at=now(), limit=count)
+    if not chosen:
+        nxt = planner.next_due(memories.values())
+        when = nxt.astimezone().strftime("%Y-%m-%d %H:%M") if nxt else "-"
+        setup.console.print(Words(setup.lang)("nothing_due", when=when))
+        return None
+
+    def seed_for(q: models.AnyQuestion) -> int:
+        return fresh_seed(q, memories[q.id].seeds if q.id in memories else set(), rng)
+
+    return _run(setup, _instances(chosen, rng, seed_for), "due")
+
+
+def plan_review(
+    questions: Sequence[models.AnyQuestion],
+    memories: dict[str, Memory],
+    *,
+    count: int,
+    rng: random.Random,
+) -> tuple[list[Instance], list[str]]:
+    """The missed questions still in the bank (most recently missed first, parametric
+    ones with new numbers), and the ids of missed questions no longer in it."""
+    from questionbank.scheduler import fresh_seed, missed
+
+    ids = missed(memories)
+    known = {q.id: q for q in questions if q.type in quiz_types()}
+    chosen = [known[i] for i in ids if i in known][:count]
+    instances = _instances(chosen, rng, lambda q: fresh_seed(q, memories[q.id].seeds, rng))
+    return instances, [i for i in ids if i not in known]
+
+
+def review(bank: Bank, setup: Setup, *, count: int) -> Summary | None:
+    """`qbank review`: the questions whose latest answer was wrong, partial or skipped."""
+    from questionbank.scheduler import Planner
+
+    memories = Planner().memories(setup.history.answers())
+    instances, gone = plan_review(bank.questions, memories, count=count, rng=setup.rng())
+    words = Words(setup.lang)
+    if gone:
+        setup.console.print(Text(words("gone", count=len(gone), ids=", ".join(gone))))
+    if not instances:
+        setup.console.print(words("nothing_missed"))
+        return None
+    return _run(setup, instances, "review")
+
+
+def exit_code(summary: Summary | None) -> int:
+    return EXIT_INTERRUPTED if summary is not None and summary.interrupted else 0
+
+
+def open_history() -> History:
+    import click
+
+    # click.echo, not rich: a path in the message must stay on one line to be copied.
+    return History.open(warn=lambda message: click.echo(message, err=True))
+
+
+def make_setup(
+    bank: Bank, *, console: Console, lang: str | None, seed: int | None, history: History
+) -> Setup:
+    return Setup(
+        console=console,
+        stdin=sys.stdin,
+        lang=lang or default_lang(),
+        seed=seed,
+        history=history,
+        bank_name=display(bank.root),
+    )

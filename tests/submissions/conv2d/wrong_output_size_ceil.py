@@ -1,0 +1,20 @@
+"""Wrong: rounds the output size up and keeps a partial last window (zero-filled).
+Caught by: random RGB 8x8, 4 filters, stride 2, padding 1
+"""
+import math
+
+import numpy as np
+
+
+def conv2d(x, w, b=None, stride=1, padding=0):
+    c_out, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    h_out = math.ceil((xp.shape[1] - kh) / stride) + 1
+    w_out = math.ceil((xp.shape[2] - kw) / stride) + 1
+    xp = np.pad(xp, ((0, 0), (0, stride), (0, stride)))
+    out = np.zeros((c_out, h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[:, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, i, j] = np.tensordot(w, window, axes=3)
+    return out if b is None else out + b[:, None, None]

@@ -1,0 +1,17 @@
+"""Wrong: pads 2p zeros at the bottom and right only, so the output is shifted.
+Caught by: padding 1 on all sides, two filters with bias
+"""
+import numpy as np
+
+
+def conv2d(x, w, b=None, stride=1, padding=0):
+    c_out, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 2 * padding), (0, 2 * padding)))
+    h_out = (xp.shape[1] - kh) // stride + 1
+    w_out = (xp.shape[2] - kw) // stride + 1
+    out = np.zeros((c_out, h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[:, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, i, j] = np.tensordot(w, window, axes=3)
+    return out if b is None else out + b[:, None, None]

@@ -1,0 +1,13 @@
+"""Wrong: divides the scores by d_k instead of sqrt(d_k).
+Caught by: two queries, three keys, d_k = d_v = 2
+"""
+import numpy as np
+
+
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / K.shape[-1]
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ V, weights

@@ -1,0 +1,203 @@
+"""Parsing and scoring typed answers, apart from any display."""
+
+from __future__ import annotations
+
+import pytest
+
+from questionbank import models
+from questionbank.answers import AnswerError, parse, parse_flag, parse_letters, parse_number, score
+from questionbank.instance import instantiate
+from tests.practice_helpers import fixture_bank
+
+
+@pytest.fixture(scope="module")
+def bank():  # type: ignore[no-untyped-def]
+    return fixture_bank()
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "single", "expected"),
+    [
+        ("b", 4, True, (1,)),
+        ("B", 4, True, (1,)),
+        (" (c) ", 4, True, (2,)),
+        ("ｄ", 4, True, (3,)),
+        ("a,c", 4, False, (0, 2)),
+        ("C A", 4, False, (0, 2)),
+        ("ac", 4, False, (0, 2)),
+        ("a，c", 4, False, (0, 2)),
+        ("a,a", 4, False, (0,)),
+    ],
+    ids=[
+        "lower",
+        "upper",
+        "bracketed",
+        "full-width",
+        "comma",
+        "space-unordered",
+        "joined",
+        "full-width-comma",
+        "repeated",
+    ],
+)
+def test_letters_read(text: str, count: int, single: bool, expected: tuple[int, ...]) -> None:
+    assert parse_letters(text, count, single=single) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "single", "message"),
+    [
+        ("e", 4, True, "'e' is not one of the choices; expected a letter from A to D"),
+        ("", 3, True, "expected a letter from A to C"),
+        ("ab", 4, True, "'ab' picks 2 choices; expected one letter"),
+        ("1", 4, True, "'1' is not one of the choices; expected a letter from A to D"),
+        ("a,z", 5, False, "'z' is not one of the choices; expected letters from A to E, e.g. A,C"),
+        ("對", 4, True, "'對' is not one of the choices; expected a letter from A to D"),
+    ],
+    ids=["beyond-last", "empty", "two-for-mcq", "digit", "multi-beyond", "cjk"],
+)
+def test_letters_refused(text: str, count: int, single: bool, message: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_letters(text, count, single=single)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("t", True),
+        ("True", True),
+        ("對", True),
+        ("是", True),
+        ("f", False),
+        ("FALSE", False),
+        ("錯", False),
+        ("否", False),
+        (" f. ", False),
+    ],
+    ids=["t", "True", "dui", "shi", "f", "FALSE", "cuo", "fou", "padded"],
+)
+def test_flags_read(text: str, expected: bool) -> None:
+    assert parse_flag(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("maybe", "'maybe' is not true or false; expected t or f (對 or 錯)"),
+        ("", "'' is not true or false; expected t or f (對 or 錯)"),
+        ("tf", "'tf' is not true or false; expected t or f (對 or 錯)"),
+    ],
+    ids=["word", "empty", "both"],
+)
+def test_flags_refused(text: str, message: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_flag(text)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [
+        ("0.91", None, 0.91),
+        (".91", None, 0.91),
+        ("91%", None, 0.91),
+        ("91 %", None, 0.91),
+        ("91%", "%", 91.0),
+        ("-2", None, -2.0),
+        ("−2", None, -2.0),
+        ("1,024", None, 1024.0),
+        ("101,770", None, 101770.0),
+        ("1e-3", None, 0.001),
+        ("3/4", None, 0.75),
+        ("０.５", None, 0.5),
+        ("12 ms", "ms", 12.0),
+        ("784.", None, 784.0),
+    ],
+    ids=[
+        "plain",
+        "leading-dot",
+        "percent",
+        "percent-spaced",
+        "percent-unit",
+        "negative",
+        "unicode-minus",
+        "thousands",
+        "thousands-6",
+        "exponent",
+        "fraction",
+        "full-width",
+        "unit-suffix",
+        "trailing-dot",
+    ],
+)
+def test_numbers_read(text: str, unit: str | None, expected: float) -> None:
+    assert parse_number(text, unit=unit) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "'abc' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("", "'(nothing)' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("1/0", "'1/0' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("1,2", "'1,2' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("inf", "'inf' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("nan", "'nan' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        ("0.9.1", "'0.9.1' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+    ],
+    ids=["word", "empty", "division-by-zero", "decimal-comma", "inf", "nan", "two-dots"],
+)
+def test_numbers_refused(text: str, message: str) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_number(text)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("picks", "fraction"),
+    [("a,c", 1.0), ("a", 0.5), ("a,b", 0.0), ("a,b,c", 0.5), ("b,d", 0.0), ("a,b,c,d", 0.0)],
+    ids=["both-right", "one-right", "one-each", "two-right-one-wrong", "all-wrong", "everything"],
+)
+def test_multi_partial_credit(bank, picks: str, fraction: float) -> None:  # type: ignore[no-untyped-def]
+    inst = instantiate(bank.get("fx-multi-supervised"))  # A and C are right, unshuffled
+    assert score(inst, parse(inst, picks)).fraction == pytest.approx(fraction)
+
+
+def test_numeric_tolerance_and_percent(bank) -> None:  # type: ignore[no-untyped-def]
+    inst = instantiate(bank.get("fx-numeric-accuracy"), 5)
+    answer = inst.answer
+    assert score(inst, parse(inst, f"{answer + 0.004:.6f}")).correct
+    assert not score(inst, parse(inst, f"{answer + 0.006:.6f}")).correct
+    assert score(inst, parse(inst, f"{answer * 100:.3f}%")).correct
+
+
+@pytest.mark.parametrize(
+    ("text", "correct"),
+    [
+        ("softmax", True),
+        ("  SoftMax ", True),
+        ("soft-max", True),
+        ("Soft max function", True),
+        ("ｓｏｆｔｍａｘ", True),
+        ("sigmoid", False),
+        ("softmaxx", False),
+    ],
+    ids=["exact", "case-space", "hyphen-pattern", "pattern-suffix", "full-width", "other", "typo"],
+)
+def test_short_answers(bank, text: str, correct: bool) -> None:  # type: ignore[no-untyped-def]
+    inst = instantiate(bank.get("fx-short-softmax"))
+    assert score(inst, parse(inst, text)).correct is correct
+
+
+def test_short_refuses_blank(bank) -> None:  # type: ignore[no-untyped-def]
+    inst = instantiate(bank.get("fx-short-softmax"))
+    with pytest.raises(AnswerError, match=r"^expected an answer \(or s to skip\)$"):
+        parse(inst, "   ")
+
+
+def test_code_questions_are_not_quizzed(bank) -> None:  # type: ignore[no-untyped-def]
+    q = bank.get("fx-code-scale")
+    assert isinstance(q, models.CodeQuestion)
+    with pytest.raises(AnswerError, match="code questions cannot be answered in a quiz"):
+        parse(instantiate(q), "x")

@@ -1,0 +1,232 @@
+"""Bad bank files, each with the exact message and file:line:col it must produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bankfiles import problems_of
+
+MCQ_HEAD = """
+- id: q1
+  type: mcq
+  topic: ml
+  prompt: {en: Pick one, zh-TW: 選一個}
+"""
+
+CASES: list[tuple[str, str | bytes, list[str]]] = [
+    (
+        "typo-in-key-suggests-fix",
+        """
+        - id: q1
+          type: tf
+          topic: ml
+          prompt: P
+          anwser: true
+        """,
+        [
+            "bank/a.yaml:5:3: tf 'q1': unknown key 'anwser' (did you mean 'answer'?)",
+            "bank/a.yaml:1:3: tf 'q1': missing required key 'answer'",
+        ],
+    ),
+    (
+        "mcq-without-correct",
+        MCQ_HEAD + "  choices: [{text: A}, {text: B}]\n",
+        ["bank/a.yaml:5:12: mcq 'q1' has no choice marked correct: true"],
+    ),
+    (
+        "mcq-two-correct",
+        MCQ_HEAD + "  choices: [{text: A, correct: true}, {text: B, correct: true}]\n",
+        [
+            "bank/a.yaml:5:12: mcq 'q1' has 2 choices marked correct: true "
+            "(expected exactly one; use type: multi for several)"
+        ],
+    ),
+    (
+        "choice-typo",
+        MCQ_HEAD + "  choices:\n    - {text: A, corect: true}\n    - {text: B}\n",
+        ["bank/a.yaml:6:17: mcq 'q1': unknown key 'corect' in 'choices[0]' (did you mean 'correct'?)"],
+    ),
+    (
+        "duplicate-choice-text",
+        MCQ_HEAD + "  choices:\n    - {text: A, correct: true}\n    - {text: ' a '}\n",
+        [
+            "bank/a.yaml:7:7: mcq 'q1': choices 1 and 2 have the same text ' a ' "
+            "(expected distinct choices)"
+        ],
+    ),
+    (
+        "unknown-type",
+        "- {id: q1, type: mqc, topic: ml, prompt: P}\n",
+        [
+            "bank/a.yaml:1:18: mqc 'q1': unknown question type 'mqc' (did you mean 'mcq'?); "
+            "expected one of: mcq, multi, tf, numeric, short, code"
+        ],
+    ),
+    (
+        "bad-id-and-range",
+        "- {id: Bad Id, type: tf, topic: ml, prompt: P, answer: true, difficulty: 9}\n",
+        [
+            "bank/a.yaml:1:8: tf 'Bad Id': 'id' must match ^[a-z0-9][a-z0-9_.-]*$, got 'Bad Id'",
+            "bank/a.yaml:1:74: tf 'Bad Id': 'difficulty' must be less than or equal to 5, got 9",
+        ],
+    ),
+    (
+        "prompt-wrong-type",
+        "- {id: q1, type: tf, topic: ml, prompt: 5, answer: true}\n",
+        ["bank/a.yaml:1:41: tf 'q1': 'prompt' must be a mapping or a string, got 5"],
+    ),
+    (
+        "comma-in-flow-mapping",
+        "- {id: q1, type: tf, topic: ml, answer: true, prompt: {en: a, b}}\n",
+        [
+            "bank/a.yaml:1:63: tf 'q1': 'prompt' has key 'b', which is not a language tag "
+            "(expected a tag such as en or zh-TW; in a flow mapping {…} quote text that has a comma)"
+        ],
+    ),
+    (
+        "duplicate-ids-name-both-places",
+        "- {id: q1, type: tf, topic: ml, prompt: P, answer: true}\n"
+        "- {id: q1, type: tf, topic: ml, prompt: Q, answer: false}\n",
+        ["bank/a.yaml:2:8: duplicate id 'q1': already used at bank/a.yaml:1:8"],
+    ),
+    (
+        "duplicate-key",
+        "- id: q1\n  type: tf\n  topic: ml\n  prompt: P\n  answer: true\n  answer: false\n",
+        ["bank/a.yaml:6:3: duplicate key 'answer' (first written at line 5); each key may appear once in a mapping"],
+    ),
+    (
+        "division-by-zero-for-some-params",
+        """
+        - id: q1
+          type: numeric
+          topic: metrics
+          params: {tp: {int: [0, 2]}, fn: {int: [0, 2]}}
+          prompt: "TP={{ tp }} FN={{ fn }}"
+          answer: "tp / (tp + fn)"
+        """,
+        [
+            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'tp': 0, 'fn': 0}: "
+            "ZeroDivisionError: division by zero"
+        ],
+    ),
+    (
+        "template-uses-unknown-param",
+        """
+        - id: q1
+          type: numeric
+          topic: metrics
+          params: {n: {int: [1, 3]}}
+          prompt: "n={{ m }}"
+          answer: "n * 2"
+        """,
+        [
+            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'n': 1}: "
+            "'m' is undefined (expected one of the params)"
+        ],
+    ),
+    (
+        "param-kind-typo",
+        """
+        - id: q1
+          type: numeric
+          topic: metrics
+          params: {n: {itn: [1, 3]}}
+          prompt: "n={{ n }}"
+          answer: "n"
+        """,
+        [
+            "bank/a.yaml:4:15: numeric 'q1': 'params.n' expected a mapping with exactly one of "
+            "the keys int, float, choice, got {'itn': [1, 3]}"
+        ],
+    ),
+    (
+        "python-tag-refused",
+        "- !!python/object/apply:os.system [echo pwned]\n",
+        [
+            "bank/a.yaml:1:3: unsupported YAML tag '!!python/object/apply:os.system': bank files may "
+            "use only plain maps, lists, strings, numbers, booleans and null (tags that build Python "
+            "objects are refused)"
+        ],
+    ),
+    (
+        "not-utf8",
+        "- id: q1\n  prompt: caf\xe9\n".encode("latin-1"),
+        [
+            "bank/a.yaml:2:14: file is not valid UTF-8: byte 0xe9 cannot be decoded "
+            "(expected UTF-8 text; re-save the file as UTF-8)"
+        ],
+    ),
+    (
+        "yaml-syntax-error",
+        "- id: q1\n  prompt: [unclosed\n",
+        [
+            "bank/a.yaml:3:1: YAML syntax error: while parsing a flow sequence "
+            "did not find expected ',' or ']'"
+        ],
+    ),
+    (
+        "file-level-key-typo",
+        "topik: ml\nquestions: []\n",
+        [
+            "bank/a.yaml:1:1: unknown file-level key 'topik' (did you mean 'topic'?); expected one "
+            "of: topic, week, tags, difficulty, points, exam_only, questions"
+        ],
+    ),
+    (
+        "short-without-answers",
+        "- {id: q1, type: short, topic: ml, prompt: P}\n",
+        ["bank/a.yaml:1:3: short 'q1' has neither 'answers' nor 'patterns'"],
+    ),
+    (
+        "bad-regex",
+        "- {id: q1, type: short, topic: ml, prompt: P, patterns: ['(']}\n",
+        [
+            "bank/a.yaml:1:57: short 'q1': 'patterns' pattern '(' is not a valid regular "
+            "expression: missing ), unterminated subpattern at position 0, got ['(']"
+        ],
+    ),
+    (
+        "code-reference-missing",
+        """
+        - id: q1
+          type: code
+          topic: nn
+          prompt: P
+          function: f
+          signature: f(x)
+          starter: "def f(x): ..."
+          reference: graders/nope.py:f
+          cases: [{name: one, args: {x: 1}}]
+        """,
+        ["bank/a.yaml:8:14: code 'q1': reference 'graders/nope.py:f': cannot read graders/nope.py below <root> (expected a Python file)"],
+    ),
+    (
+        "numeric-tolerance-negative",
+        "- {id: q1, type: numeric, topic: ml, prompt: P, answer: 1, tolerance: {abs: -1}}\n",
+        ["bank/a.yaml:1:77: numeric 'q1': 'tolerance.abs' must be greater than or equal to 0, got -1"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_bank_file_reports_exact_problem(
+    in_tmp: Path, text: str | bytes, expected: list[str]
+) -> None:
+    got = [p.replace(str(in_tmp.resolve()), "<root>") for p in problems_of(in_tmp, {"a.yaml": text})]
+    assert sorted(got) == sorted(expected)
+
+
+def test_all_problems_of_all_files_reported_together(in_tmp: Path) -> None:
+    got = problems_of(
+        in_tmp,
+        {
+            "a.yaml": "- {id: q1, type: tf, topic: ml, prompt: P}\n",
+            "sub/b.yaml": "- {id: q2, type: tf, topic: ml, prompt: P, answer: maybe}\n",
+        },
+    )
+    assert got == [
+        "bank/a.yaml:1:3: tf 'q1': missing required key 'answer'",
+        "bank/sub/b.yaml:1:52: tf 'q2': 'answer' must be true or false, got 'maybe'",
+    ]

@@ -1,0 +1,57 @@
+"""The README's set-up command on a fresh virtual environment (slow: it installs)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.slow
+def test_readme_main_command_works_from_a_fresh_venv(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is needed to copy the checkout")
+    checkout = tmp_path / "checkout"
+    # A clean copy of what is committed plus the working tree's tracked files.
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        src = ROOT / os.fsdecode(name)
+        if src.is_file():
+            dst = checkout / os.fsdecode(name)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(checkout)],
+        capture_output=True, text=True, timeout=900,
+    )
+    if install.returncode != 0 and "Could not find a version" in install.stderr:
+        pytest.skip(f"no package index reachable: {install.stderr[-300:]}")
+    assert install.returncode == 0, install.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "QBANK_BANK"}
+    qbank = env_dir / "bin" / "qbank"
+    validate = subprocess.run(
+        [str(qbank), "validate"], cwd=elsewhere, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert validate.returncode == 0, validate.stderr[-2000:]
+    assert "questions valid" in validate.stdout
+    listing = subprocess.run(
+        [str(qbank), "list", "--format", "json"], cwd=elsewhere, capture_output=True, text=True,
+        env=env, timeout=300,
+    )
+    assert listing.returncode == 0, listing.stderr[-2000:]
+    assert '"id": "ml-not-supervised"' in listing.stdout or '"id":' in listing.stdout
+    assert sys.executable  # the test ran under the project's own interpreter

@@ -1,0 +1,90 @@
+"""Parametric determinism, pinned choices, and the safety of expressions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from questionbank import models
+from questionbank.bank import load_bank
+from questionbank.instance import arrange_choices, instantiate, pick
+from questionbank.params import ExpressionError, ParamEngine
+from tests.conftest import FIXTURES
+
+BANK = load_bank(FIXTURES / "tiny_bank")
+
+
+def test_same_seed_gives_the_same_instance() -> None:
+    q = BANK.get("acc-param")
+    first, again = instantiate(q, 7), instantiate(q, 7, engine=ParamEngine())
+    assert first.params == again.params
+    assert first.prompt == again.prompt
+    assert first.answer == again.answer
+
+
+def test_other_seeds_give_other_values() -> None:
+    q = BANK.get("acc-param")
+    params = {tuple(instantiate(q, seed).params.values()) for seed in range(30)}
+    assert len(params) > 20
+
+
+def test_parametric_answer_and_texts_follow_the_params() -> None:
+    inst = instantiate(BANK.get("acc-param"), 3)
+    p = inst.params
+    assert inst.answer == pytest.approx((p["tp"] + p["tn"]) / (p["tp"] + p["tn"] + p["fp"] + p["fn"]))
+    assert f"TP = {p['tp']}," in pick(inst.prompt, "en")
+    assert f"TN = {p['tn']}、" in pick(inst.prompt, "zh-TW")
+
+
+def test_all_of_the_above_is_moved_last_and_pinned_choices_stay_put() -> None:
+    q = BANK.get("overfit-all")
+    for seed in range(100):
+        inst = instantiate(q, seed, shuffle_rng=random.Random(seed))
+        texts = [pick(c.text, "en") for c in inst.choices]
+        assert texts[-1] == "All of the above."
+        assert inst.choices[-1].correct
+        assert texts[2] == "To dropout."  # pinned at its position among the others
+
+
+def test_shuffling_really_moves_unpinned_choices() -> None:
+    q = BANK.get("ml-not-supervised")
+    orders = {
+        tuple(c.index for c in instantiate(q, 0, shuffle_rng=random.Random(s)).choices)
+        for s in range(50)
+    }
+    assert len(orders) > 10
+
+
+def test_arrange_without_rng_keeps_author_order_except_auto_last() -> None:
+    q = BANK.get("overfit-all")
+    assert isinstance(q, models.McqQuestion)
+    inst = instantiate(q, 0)
+    assert [c.index for c in arrange_choices(list(inst.choices), None)] == [1, 2, 3, 0]
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("().__class__.__base__.__subclasses__()", "SecurityError"),
+        ("n.__class__", "unknown or unsafe attribute"),
+        ("lipsum.__globals__", "is undefined"),
+        ("open('/etc/passwd')", "is undefined"),
+        ("1 / (n - n)", "ZeroDivisionError"),
+    ],
+    ids=["subclasses-walk", "dunder-attribute", "jinja-globals", "open-file", "division-by-zero"],
+)
+def test_expressions_cannot_escape_the_sandbox(expression: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=message):
+        ParamEngine().evaluate(expression, {"n": 1})
+
+
+def test_math_helpers_are_available() -> None:
+    engine = ParamEngine()
+    assert engine.evaluate("log2(8) + sqrt(16) + max(1, 2)", {}) == 9
+
+
+def test_exhaustive_check_covers_every_combination() -> None:
+    q = BANK.get("acc-param")
+    combos = list(ParamEngine().combinations(q, 10_000) or [])
+    assert len(combos) == 5 * 11 * 4 * 4
