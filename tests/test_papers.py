@@ -210,4 +210,7 @@ def test_course_midterm_spec_assembles() -> None:
 
     exam = assemble(load_spec(root / "bank" / "exams" / "midterm.yaml"), load_bank(root / "bank"))
     assert [v.label for v in exam.versions] == ["A", "B"]
-    assert len(exam.versions[0].items) >= 20
+    kinds = [i.question.type for i in exam.versions[0].items]
+    assert len(kinds) == 25 and kinds.count("code") == 2 and kinds.count("numeric") == 3
+    assert all(v.total_points == 100 for v in exam.versions)
+    assert all((i.question.week or 0) <= 8 for v in exam.versions for i in v.items)
