@@ -214,3 +214,19 @@ def test_course_midterm_spec_assembles() -> None:
     assert len(kinds) == 25 and kinds.count("code") == 2 and kinds.count("numeric") == 3
     assert all(v.total_points == 100 for v in exam.versions)
     assert all((i.question.week or 0) <= 8 for v in exam.versions for i in v.items)
+
+
+def test_single_language_paper(tmp_path: Path) -> None:
+    spec = write_spec(
+        tmp_path,
+        "title: {zh-TW: 測驗, en: Quiz}\nseed: 3\nlang: en\nsections:\n  - title: S\n"
+        "    questions: [fx-mcq-pinned, fx-num-abs]\n",
+    )
+    write_paper(assemble(load_spec(spec), fixture_bank()), tmp_path / "out")
+    html = (tmp_path / "out" / "paper-A.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "<title>Quiz — A</title>" in html
+    assert "What kind of learning is K-Means?" in html
+    assert "K-Means 屬於哪一類" not in html and "非監督式學習" not in html
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    mcq = next(q for q in manifest["versions"][0]["questions"] if q["type"] == "mcq")
+    assert list(mcq["choices"]) == ["en"]
