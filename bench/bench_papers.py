@@ -69,8 +69,8 @@ NUMERIC = """  - id: b{n}-num
       fp: {{int: [0, 10]}}
       fn: {{int: [0, 10]}}
     prompt:
-      zh-TW: "TP = {{{{ tp }}}}、TN = {{{{ tn }}}}、FP = {{{{ fp }}}}、FN = {{{{ fn }}}}，正確率為何？({n})"
-      en: "TP = {{{{ tp }}}}, TN = {{{{ tn }}}}, FP = {{{{ fp }}}}, FN = {{{{ fn }}}}: the accuracy? ({n})"
+      zh-TW: "TP={{{{ tp }}}}、TN={{{{ tn }}}}、FP={{{{ fp }}}}、FN={{{{ fn }}}}，正確率？({n})"
+      en: "TP={{{{ tp }}}}, TN={{{{ tn }}}}, FP={{{{ fp }}}}, FN={{{{ fn }}}}: accuracy? ({n})"
     answer: "(tp + tn) / (tp + tn + fp + fn)"
     tolerance: {{abs: 0.005}}
     explanation:
@@ -144,7 +144,8 @@ def main() -> None:
     print(f"paper: 40 bilingual questions ({sum(c for _, c in KINDS)} in the bank)")
     print(f"baseline, 1 version:          {base:6.2f} s")
     print(f"{STUDENTS} per-student versions:    {full:6.2f} s   (median of {repeats})")
-    print(f"each further version:         {per_version * 1000:6.1f} ms = {per_version / base:.3f}x one paper")
+    ratio = per_version / base
+    print(f"each further version:         {per_version * 1000:6.1f} ms = {ratio:.3f}x one paper")
     print(f"{STUDENTS} versions / 1 version:     {full / base:6.1f}x")
     verdict = "met" if full < TARGET_S else "MISSED"
     print(f"target < {TARGET_S:.0f} s: {verdict}")
