@@ -203,6 +203,10 @@ def test_pdf_prints_traditional_chinese(tmp_path: Path) -> None:
     assert any("CJK-TC" in name for name in fonts), fonts  # embedded, not just referenced
     key_text = _pdf_text(tmp_path / "key-A.pdf").replace("\n", "")
     assert "答案" in key_text and "選擇題" in key_text
+    again = tmp_path / "again"
+    write_paper(exam, again, pdf=True)
+    for name in ("paper-A.pdf", "key-A.pdf"):  # no creation date or random ids inside
+        assert (again / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
 @pytest.mark.browser
