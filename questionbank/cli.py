@@ -263,6 +263,41 @@ def export_(
     click.echo(f"{len(items)} question(s) exported to {out}")
 
 
+@cli.command(name="grade-sheet")
+@click.argument("key", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for scores.csv and report.html.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="The paper's manifest.json (default: the one beside the key, if any); "
+              "maps each version's letters to the bank's choices.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled report.html.j2.")
+def grade_sheet(
+    key: str, responses: str, out: str, manifest: str | None, templates: str | None
+) -> None:
+    """Score RESPONSES against KEY; write scores.csv and an item-analysis report.html."""
+    from pathlib import Path
+
+    from questionbank.grade_report import write_grades
+    from questionbank.item_analysis import analyse
+    from questionbank.sheets import grade, load_key
+
+    beside = Path(key).parent / "manifest.json"
+    manifest_path = Path(manifest) if manifest else (beside if beside.is_file() else None)
+    answer_key = load_key(Path(key), manifest_path)
+    graded = grade(Path(responses), answer_key)
+    analysis = analyse(graded, answer_key)
+    write_grades(
+        answer_key, graded, analysis, Path(out), templates=Path(templates) if templates else None
+    )
+    click.echo(f"{len(graded.sheets)} answer sheet(s) graded; scores.csv and report.html in {out}")
+    if graded.problems:
+        for problem in graded.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
+
+
 _LANG = click.Choice(["en", "zh-TW", "both"])
 
 
@@ -363,6 +398,35 @@ def bundle(ctx: click.Context, student: bool, out: str) -> None:
     report = write_student_bundle(_load(ctx), Path(out))
     for line in report.lines():
         click.echo(line)
+
+
+@cli.command()
+@click.argument("task_id", metavar="TASK")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the starter (default: TASK.py here).",
+)
+@click.option("--force", is_flag=True, help="Write over an existing file.")
+@click.option("--edit", is_flag=True, help="Open the file in $EDITOR afterwards.")
+@click.option("--lang", type=_LANG, help="Language of the statement (default: from $LANG).")
+@click.pass_context
+def practice(
+    ctx: click.Context, task_id: str, out: str | None, force: bool, edit: bool, lang: str | None
+) -> None:
+    """Show a coding task and write its starter file, to solve and then `qbank check`."""
+    from pathlib import Path
+
+    from questionbank.practice import code_task, open_editor, show_task, write_starter
+    from questionbank.session import default_lang
+
+    task = code_task(_load_quick(ctx), task_id)
+    path = write_starter(task, Path(out or f"{task.id}.py"), force=force)
+    show_task(_console(), task, path, lang=lang or default_lang())
+    if edit:
+        message = open_editor(path)
+        if message:
+            click.echo(message, err=True)
 
 
 def _export_gradescope(ctx: click.Context, fmt: str, task: str | None, out: Path) -> None:
