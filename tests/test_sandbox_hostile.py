@@ -57,6 +57,7 @@ EXPECTED = {
     "missing_function.py": ("load_error", r"defines no function affine\(\)"),
     "raises.py": ("raised", r"raised ValueError"),
     "exit_at_import.py": ("load_error", r"loading the submission raised SystemExit"),
+    "userns_escape.py": ("value", r"got 0, expected"),
 }
 
 

@@ -71,9 +71,14 @@ class StudentStream:
     def __init__(self, max_payload: int) -> None:
         self.buffer = bytearray()
         self.max_payload = max_payload
+        self.received = 0
 
     def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
-        """Return the complete frames so far; FrameError on bad magic or an oversized frame."""
+        """Return the complete frames so far; FrameError on bad magic, or when the frames of
+        one attempt add up to more than max_payload (the server keeps them until replying)."""
+        self.received += len(data)
+        if self.received > self.max_payload + 64 * STUDENT_HEADER.size:
+            raise FrameError(f"output larger than {self.max_payload} bytes")
         self.buffer += data
         frames = []
         while len(self.buffer) >= STUDENT_HEADER.size:

@@ -36,6 +36,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
 
+JAIL = "/jail"  # where the tree lives inside the private root (see enter_scratch)
+
 NAMESPACES = {
     "net": CLONE_NEWNET,
     "pid": CLONE_NEWPID,
@@ -308,6 +310,8 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
     unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE, None)
     mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
+    outer, new_root = new_root, new_root + JAIL
+    Path(new_root).mkdir(mode=0o755)
     bound: list[str] = []
 
     def covered(path: str) -> bool:
@@ -348,7 +352,7 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
     Path(new_root, "scratch").mkdir()
     if not Path(new_root, "tmp").exists():  # a virtualenv may live under /tmp
         (Path(new_root) / "tmp").symlink_to("/scratch")
-    mount(None, new_root, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
+    mount(None, outer, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
 
 
 _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}
@@ -372,17 +376,21 @@ def move_into_root(new_root: str) -> None:
 
 
 def enter_scratch(*, uid: int, scratch_bytes: int, source: bytes) -> None:
-    """In a job's own mount namespace: a fresh, size-limited scratch tmpfs with the source."""
+    """In a job's own mount namespace: a fresh, size-limited scratch tmpfs with the source,
+    then chroot into the jail. Being chrooted below the mount namespace's root is what makes
+    the kernel refuse unshare(CLONE_NEWUSER) to the job: no user namespace, no capabilities
+    in one, and much less kernel surface to attack."""
     mount(
         "tmpfs",
-        "/scratch",
+        JAIL + "/scratch",
         "tmpfs",
         MS_NOSUID | MS_NODEV,
         f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}",
     )
-    target = Path("/scratch", "submission.py")
+    target = Path(JAIL, "scratch", "submission.py")
     target.write_bytes(source)
     os.chown(target, uid, uid)
+    os.chroot(JAIL)
     os.chdir("/scratch")
 
 
