@@ -59,6 +59,7 @@ def grade_submission(
             args=tuple(case.args_blob for case in task.cases),
             timeouts=(task.spec.timeout,) * len(task.cases),
             load_timeout=load_timeout,
+            args_key=f"{task.spec.id}@{task.version}",
         )
         ran = server.run(job)
         isolation = ran.isolation

@@ -39,6 +39,8 @@ class Job:
     timeouts: tuple[float, ...]
     load_timeout: float = 5.0
     overall_timeout: float | None = None
+    # Same key, same args: the server keeps them, and later jobs send the key only.
+    args_key: str | None = None
 
     def overall(self) -> float:
         if self.overall_timeout is not None:
@@ -98,6 +100,7 @@ class SandboxServer:
         self.isolation: dict[str, Any] = {}
         self.workdir = ""
         self.uid = -1  # the uid this server's jobs run as (known once started)
+        self.cached_args: set[str] = set()
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -144,17 +147,30 @@ class SandboxServer:
     def run(self, job: Job) -> JobResult:
         """Run a job; a server that dies or hangs is replaced, and its job marked failed."""
         if self.process is None or self.process.poll() is not None:
+            self.cached_args.clear()
             self.start()
         assert self.process is not None and self.process.stdin is not None
-        header = {
+        header: dict[str, Any] = {
             "function": job.function,
             "timeouts": list(job.timeouts),
             "load_timeout": job.load_timeout,
             "overall_timeout": job.overall(),
+            "args_key": job.args_key,
         }
+        fd = self.process.stdin.fileno()
         try:
-            send_message(self.process.stdin.fileno(), header, [job.source, *job.args])
-            reply = self._receive(job.overall() + 10.0)
+            if job.args_key is not None and job.args_key in self.cached_args:
+                send_message(fd, {**header, "cached": True}, [job.source])
+                reply = self._receive(job.overall() + 10.0)
+                if reply is not None and reply[0].get("need_args"):
+                    self.cached_args.discard(job.args_key)
+                    send_message(fd, header, [job.source, *job.args])
+                    reply = self._receive(job.overall() + 10.0)
+            else:
+                send_message(fd, header, [job.source, *job.args])
+                reply = self._receive(job.overall() + 10.0)
+                if job.args_key is not None:
+                    self.cached_args.add(job.args_key)
         except (OSError, FrameError):
             reply = None
         if reply is None:
@@ -189,6 +205,7 @@ class SandboxServer:
             return None
 
     def _kill(self) -> None:
+        self.cached_args.clear()
         if self.process is not None:
             self.process.kill()
             self.process.wait()
