@@ -135,6 +135,8 @@ def grade_batch(
 ) -> BatchSummary:
     """Grade every submission in folder into out/; on_progress(student, done, total)."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp"):  # a batch killed while writing: never a result
+        stale.unlink(missing_ok=True)
     submissions = find_submissions(folder)
     pending = []
     for submission in submissions:
@@ -184,10 +186,16 @@ def grade_batch(
     try:
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
             futures = [pool.submit(work, s, stamp) for s, stamp in pending]
-            for future in as_completed(futures):
-                done += 1
-                if on_progress:
-                    on_progress(future.result(), done, len(submissions))
+            try:
+                for future in as_completed(futures):
+                    done += 1
+                    if on_progress:
+                        on_progress(future.result(), done, len(submissions))
+            except BaseException:
+                # Ctrl-C: let the running submissions finish and be written, start no more.
+                for future in futures:
+                    future.cancel()
+                raise
     finally:
         for running in slots.values():
             running.close()

@@ -58,13 +58,21 @@ def print_text(result: SubmissionResult, console: Console) -> None:
     table.add_column("points", justify="right")
     table.add_column("result", overflow="fold")
     for task in result.tasks:
+        previous = ""
         for case in task.cases:
             label = case.name + (" (hidden)" if case.hidden else "")
+            # A load error repeats on every case: print its traceback once.
+            message = (
+                "the same"
+                if case.message == previous and case.kind == "load_error"
+                else (case.message)
+            )
+            previous = case.message
             # Messages carry student text (tracebacks): never let rich read it as markup.
             verdict = (
                 Text("passed", style="green")
                 if case.passed
-                else Text.assemble(("failed", "red"), ": " + case.message)
+                else Text.assemble(("failed", "red"), ": " + message)
             )
             table.add_row(
                 Text(task.task_id),
