@@ -392,7 +392,3 @@ def enter_scratch(*, uid: int, scratch_bytes: int, source: bytes) -> None:
     os.chown(target, uid, uid)
     os.chroot(JAIL)
     os.chdir("/scratch")
-
-
-def detach(path: str) -> None:
-    _check(_libc.umount2(os.fsencode(path), ctypes.c_int(MNT_DETACH)), f"umount {path}")
