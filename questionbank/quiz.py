@@ -200,7 +200,7 @@ class Quiz:
         on_answer: Callable[[AnswerRecord], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.instances = list(instances)
+        self.instances = instances  # may be made lazily (session.Plan): not copied
         self.console = console
         self.reader = reader
         self.lang = lang

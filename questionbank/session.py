@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, overload
 
 from rich.console import Console
 from rich.text import Text
@@ -111,18 +111,55 @@ class Setup:
         return random.Random(self.seed)
 
 
+class Plan(Sequence[Instance]):
+    """The session's instances, made one by one as the quiz reaches them.
+
+    Instantiating renders templates; doing it on demand puts the first question on
+    screen sooner. Instances are always made in order, so the shared ``rng`` is drawn
+    from in the same sequence as if all were made at once: --seed stays reproducible."""
+
+    def __init__(
+        self,
+        questions: Sequence[models.AnyQuestion],
+        rng: random.Random,
+        seed_for: Callable[[models.AnyQuestion], int],
+    ) -> None:
+        self._questions = list(questions)
+        self._rng = rng
+        self._seed_for = seed_for
+        self._made: list[Instance] = []
+        self._engine = ParamEngine()
+
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    @overload
+    def __getitem__(self, index: int) -> Instance: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Instance]: ...
+    def __getitem__(self, index: int | slice) -> Instance | list[Instance]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        while len(self._made) <= index:
+            q = self._questions[len(self._made)]
+            seed = self._seed_for(q)
+            self._made.append(instantiate(q, seed, engine=self._engine, shuffle_rng=self._rng))
+        return self._made[index]
+
+
 def _instances(
     questions: Sequence[models.AnyQuestion],
     rng: random.Random,
     seed_for: Callable[[models.AnyQuestion], int],
-) -> list[Instance]:
-    engine = ParamEngine()
-    return [instantiate(q, seed_for(q), engine=engine, shuffle_rng=rng) for q in questions]
+) -> Plan:
+    return Plan(questions, rng, seed_for)
 
 
-def plan_quiz(
-    questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random
-) -> list[Instance]:
+def plan_quiz(questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random) -> Plan:
     """``count`` questions in random order, parametric ones with random numbers; the same
     ``rng`` state always gives the same plan (that is what --seed promises)."""
     chosen = rng.sample(list(questions), min(count, len(questions)))
@@ -171,7 +208,7 @@ def plan_review(
     *,
     count: int,
     rng: random.Random,
-) -> tuple[list[Instance], list[str]]:
+) -> tuple[Plan, list[str]]:
     """The missed questions still in the bank (most recently missed first, parametric
     ones with new numbers), and the ids of missed questions no longer in it."""
     from questionbank.scheduler import fresh_seed, missed
