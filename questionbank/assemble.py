@@ -62,12 +62,12 @@ class Exam:
 
 
 def _describe(pool: Filter) -> str:
-    parts = [
-        f"{name}={value}"
-        for name, value in pool.model_dump(exclude_defaults=True).items()
-        if value not in (None, [])
-    ]
-    return "{" + ", ".join(parts) + "}" if parts else "any question"
+    parts = []
+    for name, value in pool.model_dump(exclude_defaults=True).items():
+        if isinstance(value, (list, tuple)) and value:
+            shown = ", ".join(str(v) for v in value)
+            parts.append(f"{name}: [{shown}]")
+    return "{" + "; ".join(parts) + "}" if parts else "any question"
 
 
 def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
@@ -105,8 +105,10 @@ def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
         pool_filter = section.from_
         if pool_filter is None or section.pick is None:
             continue
+        typos = False
         for j, topic in enumerate(pool_filter.topic):
             if topic not in topics:
+                typos = True
                 problems.append(
                     Problem(
                         loaded.location("sections", i, "from", "topic", j),
@@ -114,6 +116,8 @@ def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
                         f"{suggest(topic, topics)}; expected a course topic or one in the bank",
                     )
                 )
+        if typos:
+            continue  # the pool size means nothing until the topic is fixed
         matching = [q for q in bank.questions if pool_filter.matches(q)]
         pool = [q for q in matching if q.id not in taken]
         if len(pool) < section.pick:

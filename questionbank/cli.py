@@ -213,7 +213,10 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 
 
 @cli.command(name="export")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["moodle", "gift", "qti", "markdown"]))
+@click.argument(
+    "fmt", metavar="FORMAT", type=click.Choice(["moodle", "gift", "qti", "markdown", "gradescope"])
+)
+@click.argument("task", required=False)
 @click.option("--topic", multiple=True, help="Only these topics (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--lang", default=None, help="One language only (default: every language).")
@@ -235,14 +238,20 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 def export_(
     ctx: click.Context,
     fmt: str,
+    task: str | None,
     topic: tuple[str, ...],
     types: tuple[str, ...],
     lang: str | None,
     variants: int,
     out: str,
 ) -> None:
-    """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown."""
+    """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown;
+    or `export gradescope TASK`: an autograder bundle for a code task (or assignment file)."""
     from pathlib import Path
+
+    if fmt == "gradescope" or task is not None:
+        _export_gradescope(ctx, fmt, task, Path(out))
+        return
 
     from questionbank.export_common import export_items, export_langs, select_questions
 
@@ -270,6 +279,41 @@ def export_(
         for note in skipped_note(items, fmt):
             click.echo(f"note: {note}", err=True)
     click.echo(f"{len(items)} question(s) exported to {out}")
+
+
+@cli.command(name="grade-sheet")
+@click.argument("key", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for scores.csv and report.html.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="The paper's manifest.json (default: the one beside the key, if any); "
+              "maps each version's letters to the bank's choices.")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled report.html.j2.")
+def grade_sheet(
+    key: str, responses: str, out: str, manifest: str | None, templates: str | None
+) -> None:
+    """Score RESPONSES against KEY; write scores.csv and an item-analysis report.html."""
+    from pathlib import Path
+
+    from questionbank.grade_report import write_grades
+    from questionbank.item_analysis import analyse
+    from questionbank.sheets import grade, load_key
+
+    beside = Path(key).parent / "manifest.json"
+    manifest_path = Path(manifest) if manifest else (beside if beside.is_file() else None)
+    answer_key = load_key(Path(key), manifest_path)
+    graded = grade(Path(responses), answer_key)
+    analysis = analyse(graded, answer_key)
+    write_grades(
+        answer_key, graded, analysis, Path(out), templates=Path(templates) if templates else None
+    )
+    click.echo(f"{len(graded.sheets)} answer sheet(s) graded; scores.csv and report.html in {out}")
+    if graded.problems:
+        for problem in graded.problems:
+            click.echo(str(problem), err=True)
+        _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
 
 
 _LANG = click.Choice(["en", "zh-TW", "both"])
@@ -401,6 +445,116 @@ def practice(
         message = open_editor(path)
         if message:
             click.echo(message, err=True)
+
+
+def _export_gradescope(ctx: click.Context, fmt: str, task: str | None, out: Path) -> None:
+    from pathlib import Path
+
+    from questionbank.grading.gradescope import bundle
+    from questionbank.grading.tasks import prepare_tasks, task_ids
+
+    if fmt != "gradescope" or task is None:
+        _fail("TASK is given only with `export gradescope TASK` (a task id or assignment file)", 2)
+    bank = _load(ctx)
+    prepare_tasks(bank, task)  # refuse to ship a task whose cases or reference are broken
+    ids = task_ids(bank, task)
+    assignment = Path(task) if ids != [task] else None
+    out.write_bytes(bundle(bank.project_root, ids, assignment))
+    click.echo(f"Gradescope autograder for {', '.join(ids)} written to {out}")
+
+
+_ISOLATION = click.Choice(["full", "partial", "minimal"])
+
+
+def _check_isolation(server_isolation: dict[str, Any], required: str | None) -> None:
+    from questionbank.sandbox import describe_isolation
+
+    order = ["minimal", "partial", "full"]
+    level = server_isolation.get("level", "minimal")
+    if required and order.index(level) < order.index(required):
+        _fail(f"sandbox isolation here is {describe_isolation(server_isolation)}; "
+              f"--require-isolation {required} refuses to grade")
+    if level != "full":
+        click.echo(f"warning: sandbox isolation {describe_isolation(server_isolation)}; "
+                   "see docs/sandbox.md", err=True)
+
+
+@cli.command()
+@click.argument("task")
+@click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope"]),
+              default="text", show_default=True,
+              help="json: Gradescope-style results with max_score; gradescope: its fields only.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=str), help="Write here.")
+@click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
+@click.pass_context
+def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | None,
+          require_isolation: str | None) -> None:
+    """Grade one submission file against a code task (or an assignment file of tasks)."""
+    from pathlib import Path
+
+    from questionbank.grading.batch import write_atomic
+    from questionbank.grading.grade import grade_submission
+    from questionbank.grading.report import print_text, to_gradescope
+    from questionbank.grading.tasks import prepare_tasks
+    from questionbank.sandbox import SandboxServer
+
+    tasks = prepare_tasks(_load_quick(ctx), task)
+    with SandboxServer() as server:
+        _check_isolation(server.isolation, require_isolation)
+        result = grade_submission(tasks, Path(submission).read_bytes(), server,
+                                  name=Path(submission).name)
+    if fmt == "text":
+        if out:
+            from rich.console import Console
+
+            with Path(out).open("w", encoding="utf-8") as handle:
+                print_text(result, Console(file=handle, width=120))
+        else:
+            print_text(result, _console())
+        return
+    text = json.dumps(to_gradescope(result, strict=fmt == "gradescope"), ensure_ascii=False,
+                      indent=1)
+    if out:
+        write_atomic(Path(out), text.encode())
+    else:
+        click.echo(text)
+
+
+@cli.command(name="grade-batch")
+@click.argument("task")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=str))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for <student>.json and grades.csv.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Submissions graded in parallel.")
+@click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
+@click.pass_context
+def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs: int,
+                require_isolation: str | None) -> None:
+    """Grade a folder (one .py or one subfolder per student); resumable; writes grades.csv."""
+    from pathlib import Path
+
+    from rich.progress import Progress
+
+    from questionbank.grading.batch import grade_batch as run_batch
+    from questionbank.grading.tasks import prepare_tasks
+    from questionbank.sandbox import SandboxServer
+
+    tasks = prepare_tasks(_load_quick(ctx), task)
+    with SandboxServer(slot=0) as probe:
+        _check_isolation(probe.isolation, require_isolation)
+    from rich.console import Console
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("grading", total=None)
+
+        def advance(student: str, done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total, description=student or "grading")
+
+        summary = run_batch(tasks, Path(submissions), Path(out), jobs=jobs, on_progress=advance)
+    click.echo(f"{summary.graded} graded, {summary.skipped} unchanged (skipped), "
+               f"{summary.students} students; grades in {summary.csv_path}")
 
 
 def _load_quick(ctx: click.Context) -> Bank:

@@ -1,11 +1,15 @@
+"""Shared fixtures; ``--update-goldens`` rewrites golden files instead of comparing."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+GOLDENS = Path(__file__).parent / "goldens"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -13,13 +17,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-goldens",
         action="store_true",
         default=False,
-        help="rewrite golden files under tests/goldens from the current output",
+        help="Rewrite tests/goldens/ from the current output instead of comparing with it.",
     )
 
 
 @pytest.fixture
-def update_goldens(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--update-goldens"))
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """golden(relative_path, text): compare text with tests/goldens/<relative_path>."""
+    update = bool(request.config.getoption("--update-goldens"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDENS / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path} is missing; run pytest --update-goldens")
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"{name} differs from its golden; review, then --update-goldens"
+
+    return check
 
 
 @pytest.fixture

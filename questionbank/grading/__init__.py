@@ -1,0 +1,1 @@
+"""Autograding of `code` questions: cases -> sandbox -> verdicts -> reports."""

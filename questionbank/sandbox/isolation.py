@@ -1,0 +1,293 @@
+"""Kernel isolation primitives used by the fork server: namespaces, a private root, uid drop, rlimits.
+
+Everything here runs in a freshly forked child of the fork server, before any student code.
+Python 3.11 has no os.unshare, so the calls go through libc with ctypes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
+
+NAMESPACES = {
+    "net": CLONE_NEWNET,
+    "pid": CLONE_NEWPID,
+    "mount": CLONE_NEWNS,
+    "ipc": CLONE_NEWIPC,
+    "uts": CLONE_NEWUTS,
+}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class IsolationError(OSError):
+    """A kernel call needed for isolation failed."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise IsolationError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), f"unshare({flags:#x})")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    def enc(text: str | None) -> bytes | None:
+        return None if text is None else os.fsencode(text)
+
+    _check(
+        _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+        f"mount {source} on {target}",
+    )
+
+
+def prctl(option: int, arg: int) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl({option})")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits applied to the process that runs student code."""
+
+    memory_bytes: int = 1 << 30
+    cpu_seconds: int = 30
+    file_bytes: int = 16 << 20
+    open_files: int = 64
+    processes: int = 64
+    scratch_bytes: int = 32 << 20
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Which isolation layers work on this machine (probed once when the server starts)."""
+
+    namespaces: frozenset[str] = field(default_factory=frozenset)
+    uid_drop: bool = False
+    private_root: bool = False
+    rlimits: bool = True
+
+    @property
+    def level(self) -> str:
+        """'full', 'partial' or 'minimal': recorded in every result."""
+        if self.uid_drop and self.private_root and set(NAMESPACES) <= self.namespaces:
+            return "full"
+        if self.uid_drop or {"net", "pid"} <= self.namespaces:
+            return "partial"
+        return "minimal"
+
+    def missing(self) -> list[str]:
+        gaps = [f"{name} namespace" for name in NAMESPACES if name not in self.namespaces]
+        if not self.uid_drop:
+            gaps.append("unprivileged uid (not running as root)")
+        if not self.private_root:
+            gaps.append("private root filesystem")
+        return gaps
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "level": self.level,
+            "namespaces": sorted(self.namespaces),
+            "uid_drop": self.uid_drop,
+            "private_root": self.private_root,
+            "rlimits": self.rlimits,
+            "missing": self.missing(),
+        }
+
+
+def probe_layers() -> Layers:
+    """Fork a throwaway child per layer to learn which ones this kernel and container allow."""
+    working: set[str] = set()
+    for name, flag in NAMESPACES.items():
+        if _in_child(lambda flag=flag: unshare(flag)):
+            working.add(name)
+    uid_drop = os.geteuid() == 0 and _in_child(lambda: drop_privileges(uid_for_slot(0, 0)))
+    private_root = "mount" in working and _in_child(_probe_private_root)
+    return Layers(namespaces=frozenset(working), uid_drop=uid_drop, private_root=private_root)
+
+
+def _probe_private_root() -> None:
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    mount("tmpfs", "/mnt", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")
+
+
+def _in_child(action: object) -> bool:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            action()  # type: ignore[operator]
+            code = 0
+        except BaseException:  # noqa: BLE001 - any failure means "layer unavailable"
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def uid_for_slot(base: int, slot: int) -> int:
+    """One uid per worker slot: RLIMIT_NPROC counts every process of a uid, zombies included."""
+    return (base or 64000) + slot
+
+
+def drop_privileges(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise IsolationError(errno.EPERM, "uid drop did not take effect")
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def apply_limits(limits: Limits, base_address_space: int) -> None:
+    """rlimits for the student process; the address-space limit sits on top of what numpy maps."""
+    as_limit = base_address_space + limits.memory_bytes
+    pairs = [
+        (resource.RLIMIT_AS, as_limit),
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    for which, value in pairs:
+        resource.setrlimit(which, (value, value))
+
+
+def address_space_in_use() -> int:
+    """Current virtual size of this process, read from /proc (0 when unavailable)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def interpreter_paths() -> list[str]:
+    """Directories the child must still see to import stdlib modules lazily."""
+    paths = []
+    for entry in sys.path:
+        if entry and Path(entry).is_dir():
+            paths.append(str(Path(entry).resolve()))
+    return paths
+
+
+@dataclass(frozen=True)
+class RootPlan:
+    """What the private root holds: read-only system dirs, the interpreter, numpy only."""
+
+    system_dirs: tuple[str, ...]
+    stdlib_dirs: tuple[str, ...]
+    package_dirs: tuple[str, ...]
+    allowed_packages: tuple[str, ...]
+
+
+def plan_root(allowed_packages: tuple[str, ...]) -> RootPlan:
+    system = tuple(d for d in ("/usr", "/lib", "/lib64", "/lib32", "/bin") if Path(d).exists())
+    stdlib: list[str] = []
+    packages: list[str] = []
+    for entry in interpreter_paths():
+        name = Path(entry).name
+        (packages if name in ("site-packages", "dist-packages") else stdlib).append(entry)
+    return RootPlan(system, tuple(stdlib), tuple(packages), allowed_packages)
+
+
+def prepare_root(plan: RootPlan, new_root: str) -> None:
+    """Build, once per server, a read-only tmpfs root holding only what the plan lists.
+
+    Called in the server after it moved into its own mount namespace, as root. site-packages is
+    covered by an empty tmpfs so that an installed qbank (with its graders) and other packages
+    stay invisible; only numpy is bound back in. Each job's mount namespace starts as a copy of
+    this one, adds its scratch tmpfs and chroots into new_root.
+    """
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=0755")
+    bound: list[str] = []
+
+    def covered(path: str) -> bool:
+        return any(path == b or path.startswith(b.rstrip("/") + "/") for b in bound)
+
+    def bind(path: str, *, writable: bool = False) -> None:
+        target = new_root + path
+        if Path(path).is_dir():
+            Path(target).mkdir(parents=True, exist_ok=True)
+        else:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            Path(target).touch()
+        mount(path, target, None, MS_BIND | MS_REC, None)
+        flags = MS_REMOUNT | MS_BIND | MS_NOSUID
+        mount(None, target, None, flags if writable else flags | MS_RDONLY, None)
+
+    for path in plan.system_dirs:
+        if Path(path).is_symlink():
+            (Path(new_root) / path.lstrip("/")).symlink_to(os.readlink(path))
+        else:
+            bind(path)
+            bound.append(path)
+    for path in plan.stdlib_dirs:
+        if not covered(path):
+            bind(path)
+            bound.append(path)
+    for path in plan.package_dirs:
+        target = new_root + path
+        Path(target).mkdir(parents=True, exist_ok=True)
+        mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        for package in plan.allowed_packages:
+            if Path(path, package).exists():
+                bind(str(Path(path, package)))
+        mount(None, target, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
+    for device in ("null", "zero", "urandom", "random"):
+        if Path("/dev", device).exists():
+            bind(f"/dev/{device}", writable=True)
+    Path(new_root, "scratch").mkdir()
+    (Path(new_root) / "tmp").symlink_to("/scratch")
+    mount(None, new_root, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
+
+
+def enter_root(new_root: str, *, uid: int, scratch_bytes: int, source: bytes) -> None:
+    """In a job's own mount namespace: a fresh size-limited scratch tmpfs, then chroot."""
+    scratch = new_root + "/scratch"
+    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}")
+    target = Path(scratch, "submission.py")
+    target.write_bytes(source)
+    os.chown(target, uid, uid)
+    os.chroot(new_root)
+    os.chdir("/scratch")
+
+
+def detach(path: str) -> None:
+    _check(_libc.umount2(os.fsencode(path), ctypes.c_int(MNT_DETACH)), f"umount {path}")

@@ -1,0 +1,2 @@
+def affin(x, shift=1.0):
+    return x

@@ -1,0 +1,2 @@
+def affine(x, shift=1.0)
+    return x

@@ -1,0 +1,142 @@
+"""The hostile corpus: every attack named in issue 3 gets 0 points and nothing escapes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from questionbank.grading.grade import SubmissionResult, grade_submission
+from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
+from sandbox_helpers import HOSTILE, UID_BASE, files_owned_by, processes_of_uids, toy_task
+
+UIDS = range(UID_BASE, UID_BASE + 16)
+PORT = 47913
+PROOFS = [
+    "/tmp/qbank-hostile-proof-daemon", "/tmp/qbank-hostile-proof-results.json",
+    "/tmp/qbank-hostile-proof-write", "/var/tmp/qbank-hostile-proof-write",
+    "/dev/shm/qbank-hostile-proof-write", "/work/qbank-hostile-proof-write",
+    "/qbank-hostile-proof-write", "/autograder/results/results.json",
+]
+
+# file -> (failure kind of every case (a regex), regex the public case's message must match)
+EXPECTED = {
+    "monkeypatch_numpy.py": ("value", r"max abs error .* at \[\d+,\d+\]"),
+    "eq_always_true.py": ("structure", r"returned an object of type Liar, expected an array"),
+    "ndarray_subclass.py": ("value", r"max abs error"),
+    "read_files.py": ("value", r"got 0, expected"),
+    "import_graders.py": ("value", r"got 0, expected"),
+    "frames_gc.py": ("value", r"got 0, expected"),
+    "sys_exit.py": ("raised", r"raised SystemExit"),
+    "os_exit.py": ("crashed", r"exited early with status 0"),
+    # Its forged frame on the result channel shifts which output counts for which case.
+    "forge_results.py": ("structure|protocol_error", r"could not be read|returned None"),
+    "loop_import.py": ("load_timeout", r"loading took longer than 2 s"),
+    "loop_function.py": ("timeout", r"timed out after 1 s"),
+    "sleep.py": ("timeout", r"timed out after 1 s"),
+    "memory_bomb.py": ("raised", r"raised MemoryError"),
+    "fork_bomb.py": ("timeout", r"timed out after 1 s"),
+    "setsid_daemon.py": ("value", r"got 0, expected"),
+    "network.py": ("value", r"got 0, expected"),
+    "write_outside.py": ("value", r"got 0, expected"),
+    "segfault.py": ("crashed", r"SIGSEGV"),
+    # 3.11 keeps Python frames off the C stack: memory or time runs out, or the stack does.
+    "deep_recursion.py": ("crashed|timeout|raised", r"SIGSEGV|timed out|MemoryError"),
+    "output_flood.py": ("output_flood", r"printed more than 1024 KiB"),
+    "fd_garbage.py": ("load_error", r"garbage on the result channel"),
+    "ignore_sigterm.py": ("timeout", r"timed out after 1 s"),
+    "syntax_error.py": ("load_error", r"syntax error in the submission"),
+    "not_utf8.py": ("load_error", r"not UTF-8: byte 0xe9 on line 2"),
+    "missing_function.py": ("load_error", r"defines no function affine\(\)"),
+    "raises.py": ("raised", r"raised ValueError"),
+    "exit_at_import.py": ("load_error", r"loading the submission raised SystemExit"),
+}
+
+
+def test_every_hostile_file_has_an_expectation() -> None:
+    assert sorted(p.name for p in HOSTILE.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    config = SandboxConfig(limits=Limits(memory_bytes=512 << 20, cpu_seconds=10),
+                           uid_base=UID_BASE)
+    with SandboxServer(slot=3, config=config) as running:
+        if running.isolation["level"] != "full":
+            pytest.skip(f"sandbox isolation is {running.isolation['level']} on this machine")
+        yield running
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[tuple[socket.socket, socket.socket]]:
+    tcp = socket.socket()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tcp.bind(("127.0.0.1", PORT))
+        udp.bind(("127.0.0.1", PORT))
+    except OSError:
+        pytest.skip(f"port {PORT} is busy")
+    tcp.listen()
+    tcp.setblocking(False)
+    udp.setblocking(False)
+    yield tcp, udp
+    tcp.close()
+    udp.close()
+
+
+def _grade(server: SandboxServer, name: str) -> SubmissionResult:
+    source = (HOSTILE / name).read_bytes()
+    result = grade_submission([toy_task(timeout=1.0)], source, server, name=name, load_timeout=2.0)
+    server.ping()
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED), ids=lambda n: n.removesuffix(".py"))
+def test_hostile_submission_scores_zero_and_nothing_escapes(
+    name: str, server: SandboxServer, listener: tuple[socket.socket, socket.socket]
+) -> None:
+    kind, pattern = EXPECTED[name]
+    result = _grade(server, name)
+    cases = result.tasks[0].cases
+    assert result.score == 0, [c.message for c in cases]
+    assert all(re.fullmatch(kind, c.kind) for c in cases), [c.message for c in cases]
+    assert re.search(pattern, cases[0].message, re.S), cases[0].message
+    hidden = cases[2]
+    assert hidden.hidden
+    assert "expected" not in hidden.message and "[" not in hidden.message, hidden.message
+    assert result.isolation["level"] == "full"
+    # Nothing escaped: no process of a sandbox uid, no file outside scratch, no connection.
+    assert processes_of_uids(UIDS) == []
+    assert [p for p in PROOFS if Path(p).exists()] == []
+    assert files_owned_by(UIDS, [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]) == []
+    tcp, udp = listener
+    with pytest.raises(BlockingIOError):
+        tcp.accept()
+    with pytest.raises(BlockingIOError):
+        udp.recv(100)
+
+
+def test_grader_goes_on_after_the_whole_corpus(server: SandboxServer) -> None:
+    good = (Path(__file__).parent / "fixtures/toy/submissions/good.py").read_bytes()
+    result = grade_submission([toy_task()], good, server)
+    assert result.score == result.max_score == 5
+
+
+def test_hidden_messages_never_carry_inputs(server: SandboxServer) -> None:
+    result = _grade(server, "raises.py")
+    public, _, hidden = result.tasks[0].cases
+    assert "inputs were" in public.message
+    assert hidden.message == "raised ValueError"
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_proofs() -> Iterator[None]:
+    yield
+    for path in PROOFS:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
