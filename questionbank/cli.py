@@ -182,19 +182,11 @@ def schema(fmt: str) -> None:
 
 @cli.command()
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=str),
-    help="Folder for the papers, keys, answer-key.csv and manifest.json.",
-)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder for the papers, keys, answer-key.csv and manifest.json.")
 @click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (WeasyPrint).")
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False, path_type=str),
-    help="A folder of templates overriding the bundled ones, file by file.",
-)
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of templates overriding the bundled ones, file by file.")
 @click.pass_context
 def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | None) -> None:
     """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
@@ -220,20 +212,10 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 @click.option("--topic", multiple=True, help="Only these topics (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--lang", default=None, help="One language only (default: every language).")
-@click.option(
-    "--variants",
-    type=click.IntRange(1, 100),
-    default=5,
-    show_default=True,
-    help="Fixed variants written for each parametric question.",
-)
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=str),
-    help="The file to write (.xml, .txt, .zip, .md).",
-)
+@click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Fixed variants written for each parametric question.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The file to write (.xml, .txt, .zip, .md).")
 @click.pass_context
 def export_(
     ctx: click.Context,

@@ -9,6 +9,7 @@ natively. WeasyPrint does not, so :data:`PRINT_MATHML_CSS` gives it a fallback.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from latex2mathml.converter import convert as latex_to_mathml
