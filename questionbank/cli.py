@@ -539,6 +539,26 @@ def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs:
                f"{summary.students} students; grades in {summary.csv_path}")
 
 
+@cli.command()
+@click.argument("task_id", metavar="TASK")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.pass_context
+def check(ctx: click.Context, task_id: str, file: str) -> None:
+    """Run FILE against TASK's public cases in the sandbox; show what differed per case.
+
+    Exit code 1 when a case fails, so that scripts can tell."""
+    from pathlib import Path
+
+    from questionbank.check import print_check, public_task, run_check
+    from questionbank.practice import code_task
+
+    bank = _load_quick(ctx)
+    task = public_task(code_task(bank, task_id), bank.project_root)
+    result = run_check(task, Path(file))
+    print_check(_console(), result)
+    ctx.exit(0 if all(c.passed for t in result.tasks for c in t.cases) else 1)
+
+
 def _load_quick(ctx: click.Context) -> Bank:
     """The bank without the bank-wide checks, from the per-user cache when unchanged:
     `qbank validate` is where authors see those checks, and a student waiting for the
