@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,16 +15,12 @@ from questionbank.instance import Instance
 from questionbank.scheduler import Planner
 from questionbank.session import Filters, plan_quiz, plan_review, select
 from tests.practice_helpers import (
-    FIXTURE,
     db_rows,
     fixture_bank,
     right_answer,
     run_cli,
     wrong_answer,
 )
-
-GOLDEN = FIXTURE / "golden"
-UPDATE = os.environ.get("QBANK_UPDATE_GOLDEN") == "1"
 
 
 def _plan(seed: int, count: int) -> list[Instance]:
@@ -52,7 +48,9 @@ def test_full_session_all_right(tmp_path: Path, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
-def test_transcript_matches_golden(tmp_path: Path, lang: str) -> None:
+def test_transcript_matches_golden(
+    tmp_path: Path, lang: str, golden: Callable[[str, str], None]
+) -> None:
     plan = _plan(5, 5)
     typed = [
         wrong_answer(plan[0]),
@@ -71,17 +69,13 @@ def test_transcript_matches_golden(tmp_path: Path, lang: str) -> None:
         input="".join(t + "\n" for t in typed),
     )
     assert result.exit_code == 0, result.output
-    golden = GOLDEN / f"quiz_{lang}.txt"
-    if UPDATE:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(result.stdout, encoding="utf-8")
     # Semantic check first, so a refreshed golden file cannot hide a broken session.
     shown = [inst.id for inst in plan if f"· {inst.id} ·" in result.stdout]
     assert shown == [inst.id for inst in plan[:5]][: len(shown)] and len(shown) >= 4
     rows = db_rows(tmp_path)
     assert [r["question_id"] for r in rows] == [inst.id for inst in plan[:4]]
     assert [r["skipped"] for r in rows] == [0, 0, 1, 0]
-    assert result.stdout == golden.read_text(encoding="utf-8")
+    golden(f"practice/quiz_{lang}.txt", result.stdout)
 
 
 def test_review_asks_again_what_was_missed(tmp_path: Path) -> None:
