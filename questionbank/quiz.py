@@ -268,7 +268,7 @@ class Quiz:
             try:
                 response = parse(inst, raw)
             except AnswerError as exc:
-                self.console.print(Text(str(exc), style="red"))
+                self.console.print(Text(exc.message(self.lang), style="red"))
                 continue
             result = Result(inst, response, score(inst, response), hint_used)
             self._feedback(result)
