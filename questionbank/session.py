@@ -25,16 +25,9 @@ from questionbank.history import History, now
 from questionbank.instance import Instance, instantiate
 from questionbank.params import ParamEngine
 from questionbank.paths import display
-from questionbank.quiz import (
-    LineReader,
-    Quiz,
-    Reader,
-    Summary,
-    TerminalReader,
-    Words,
-    quiz_types,
-)
+from questionbank.quiz import Quiz, Summary, Words, quiz_types
 from questionbank.scheduler import Memory
+from questionbank.terminput import LineReader, Reader, TerminalReader
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
 
@@ -104,7 +97,7 @@ class Setup:
 
     def reader(self) -> Reader:
         if self.stdin.isatty():
-            return TerminalReader(self.console)
+            return TerminalReader(self.console, self.stdin)
         return LineReader(self.stdin, self.console)
 
     def rng(self) -> random.Random:
