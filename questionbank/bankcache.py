@@ -20,9 +20,25 @@ from pydantic import ValidationError
 
 from questionbank import models
 from questionbank.bank import _QUESTION, Bank, Entry, Where, bank_files, load_bank
-from questionbank.yamlsource import NodeLocator
+from questionbank.paths import display
+from questionbank.yamlsource import NodeLocator, read_text
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+
+
+class _FileLocator(NodeLocator):
+    """Marks for a cached question: the file is read and composed only if a problem
+    (say, a grading author error) must be located; the key guarantees it is unchanged."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("")
+        self._path = path
+
+    @property
+    def root(self) -> Any:
+        if not self._composed:
+            self._text = read_text(self._path, str(self._path))[0] or ""
+        return NodeLocator.root.fget(self)  # type: ignore[attr-defined]
 
 
 def cache_dir() -> Path:
@@ -75,13 +91,14 @@ def _read(where: Path, key: dict[str, Any], root: Path) -> Bank | None:
         return None
     if not isinstance(data, dict) or data.get("key") != key:
         return None
-    # Marks are not cached: a quiz never reports a place in a bank file.
-    nowhere = NodeLocator("")
+    locators: dict[str, _FileLocator] = {}
     try:
-        entries = [
-            Entry(_QUESTION.validate_python(item["question"]), Where(item["file"], nowhere, ()))
-            for item in data["entries"]
-        ]
+        entries = []
+        for item in data["entries"]:
+            path = item["path"]
+            locator = locators.setdefault(path, _FileLocator(Path(path)))
+            place = Where(display(Path(path)), locator, tuple(item["prefix"]))
+            entries.append(Entry(_QUESTION.validate_python(item["question"]), place))
     except (ValidationError, KeyError, TypeError):
         return None
     return Bank(root=root if root.is_dir() else root.parent, entries=entries)
@@ -92,7 +109,9 @@ def _write(where: Path, key: dict[str, Any], bank: Bank) -> None:
         "key": key,
         "entries": [
             {
-                "file": e.file,
+                # Absolute, so that the display path is right from any working folder.
+                "path": str(Path(e.file).resolve()),
+                "prefix": list(e.where.prefix),
                 "question": e.question.model_dump(mode="json", by_alias=True, warnings=False),
             }
             for e in bank.entries

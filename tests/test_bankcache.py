@@ -92,3 +92,23 @@ def test_an_unwritable_cache_folder_only_costs_time(copy: Path, tmp_path: Path) 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert len(load_bank_cached(copy, folder=blocker / "cache")) == len(load_bank(copy))
+
+
+def test_cached_questions_still_locate_their_problems(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = load_bank(copy, check=False)
+    load_bank_cached(copy, folder=tmp_path / "cache")
+    _no_yaml(monkeypatch)
+    monkeypatch.chdir(tmp_path)  # another working folder: paths still display right
+    cached = load_bank_cached(copy, folder=tmp_path / "cache")
+    for question_id, path in [
+        ("fx-code-scale", ("cases", 2, "args")),
+        ("fx-multi-supervised", ("choices", 1, "feedback")),
+        ("fx-tf-relu-negative", ("answer",)),
+    ]:
+        want = fresh.entry(question_id).location(*path)
+        got = cached.entry(question_id).location(*path)
+        assert (got.line, got.column) == (want.line, want.column) and got.line > 0
+        assert Path(got.file).resolve() == Path(want.file).resolve()
+        assert got.file == str(Path(want.file).resolve().relative_to(tmp_path))
