@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from questionbank.instance import Instance
 from questionbank.scheduler import Planner
 from questionbank.session import Filters, plan_quiz, plan_review, select
 from tests.practice_helpers import (
+    FIXTURE_BANK,
     db_rows,
     fixture_bank,
     right_answer,
@@ -250,3 +252,33 @@ def test_corrupt_history_is_moved_aside(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"warning: the history database {broken} could not be read (")
     assert f"it was moved to {moved[0]} (nothing was deleted)" in " ".join(result.stderr.split())
     assert len(db_rows(tmp_path)) == 1  # the new history holds the new answer
+
+
+def test_two_quiz_sessions_at_once_lose_no_answer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "QBANK_HOME": str(tmp_path), "NO_COLOR": "1", "PYTHONPATH": str(root)}
+    args = [sys.executable, "-m", "questionbank", "--bank", str(FIXTURE_BANK), "quiz", "-n", "7"]
+    procs = [
+        subprocess.Popen(
+            [*args, "--seed", str(seed), "--lang", lang],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for seed, lang in ((1, "en"), (2, "zh-TW"))
+    ]
+    for proc in procs:
+        _, err = proc.communicate("s\n" * 7, timeout=60)
+        assert proc.returncode == 0, err
+    rows = db_rows(tmp_path)
+    assert len(rows) == 14
+    sessions = db_rows(tmp_path, "SELECT id, lang FROM sessions ORDER BY id")
+    assert sorted(s["lang"] for s in sessions) == ["en", "zh-TW"]
+    for session in sessions:
+        answered = [r for r in rows if r["session_id"] == session["id"]]
+        assert len({r["question_id"] for r in answered}) == 7
