@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from questionbank.bank import Bank
+    from questionbank.quiz import Summary
 
 
 class _UserError(click.ClickException):
@@ -329,11 +330,15 @@ def quiz(
     from questionbank import session
 
     filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
-    bank = _load_quick(ctx)
-    console = _console()
-    with session.open_history() as history:
-        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
-        ctx.exit(session.exit_code(session.quiz(bank, setup, filters, count=count, due=due)))
+
+    def run() -> Summary | None:
+        bank = _load_quick(ctx)
+        with session.open_history() as history:
+            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
+                                       history=history)
+            return session.quiz(bank, setup, filters, count=count, due=due)
+
+    ctx.exit(session.guarded(run))
 
 
 @cli.command()
@@ -352,11 +357,14 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
     """Ask again the questions whose latest answer was wrong, partial or skipped."""
     from questionbank import session
 
-    bank = _load_quick(ctx)
-    console = _console()
-    with session.open_history() as history:
-        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
-        ctx.exit(session.exit_code(session.review(bank, setup, count=count)))
+    def run() -> Summary | None:
+        bank = _load_quick(ctx)
+        with session.open_history() as history:
+            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
+                                       history=history)
+            return session.review(bank, setup, count=count)
+
+    ctx.exit(session.guarded(run))
 
 
 @cli.command()

@@ -232,6 +232,18 @@ def exit_code(summary: Summary | None) -> int:
     return EXIT_INTERRUPTED if summary is not None and summary.interrupted else 0
 
 
+def guarded(run: Callable[[], Summary | None]) -> int:
+    """Run a session; Ctrl-C before the first prompt (while loading) also ends quietly.
+    Ctrl-C at a prompt is handled by the quiz itself, which then prints its summary."""
+    try:
+        return exit_code(run())
+    except KeyboardInterrupt:
+        import click
+
+        click.echo("\ninterrupted", err=True)
+        return EXIT_INTERRUPTED
+
+
 def open_history() -> History:
     import click
 

@@ -60,7 +60,8 @@ class TerminalReader:
     def __init__(self, console: Console, stdin: TextIO | None = None) -> None:
         self.console = console
         self.stdin = stdin or sys.stdin
-        self.arrows = _has_termios()
+        # Key-by-key input redraws its line: only when the output is a terminal too.
+        self.arrows = _has_termios() and console.is_terminal
 
     def ask(self, prompt: str, *, choices: int = 0) -> str | None:
         if choices and self.arrows:

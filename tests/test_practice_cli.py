@@ -282,3 +282,13 @@ def test_two_quiz_sessions_at_once_lose_no_answer(tmp_path: Path) -> None:
     for session in sessions:
         answered = [r for r in rows if r["session_id"] == session["id"]]
         assert len({r["question_id"] for r in answered}) == 7
+
+
+def test_ctrl_c_while_loading_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    from questionbank.session import EXIT_INTERRUPTED, guarded
+
+    def loading() -> None:
+        raise KeyboardInterrupt
+
+    assert guarded(loading) == EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "\ninterrupted\n"

@@ -69,7 +69,8 @@ def terminal() -> Iterator[tuple[int, TerminalReader, io.StringIO]]:
     master, slave = os.openpty()
     stdin = os.fdopen(slave, "r", encoding="utf-8", closefd=True)
     out = io.StringIO()
-    yield master, TerminalReader(Console(file=out, width=80), stdin), out
+    console = Console(file=out, width=80, force_terminal=True)
+    yield master, TerminalReader(console, stdin), out
     stdin.close()
     os.close(master)
 
@@ -121,3 +122,8 @@ def test_terminal_settings_are_restored(terminal: tuple[int, TerminalReader, io.
     _type(master, reader.stdin.fileno(), b"a\r")
     assert reader.ask("> ", choices=2) == "a"
     assert termios.tcgetattr(reader.stdin.fileno()) == before
+
+
+def test_no_key_mode_when_the_output_is_not_a_terminal() -> None:
+    reader = TerminalReader(Console(file=io.StringIO()), io.StringIO())
+    assert reader.arrows is False
