@@ -28,9 +28,27 @@ VERSION_LABELS = string.ascii_uppercase
 # The course's topics (the bank format contract); a filter may name one that has no
 # questions yet, but a name outside this list and the bank is a typo.
 COURSE_TOPICS = (
-    "python", "numpy", "pandas", "sklearn", "ml", "nn", "optim", "regularization", "metrics",
-    "activation", "encoding", "frameworks", "cnn", "cnn-arch", "rnn", "gan", "detection", "nlp",
-    "transformer", "aoi", "ipo",
+    "python",
+    "numpy",
+    "pandas",
+    "sklearn",
+    "ml",
+    "nn",
+    "optim",
+    "regularization",
+    "metrics",
+    "activation",
+    "encoding",
+    "frameworks",
+    "cnn",
+    "cnn-arch",
+    "rnn",
+    "gan",
+    "detection",
+    "nlp",
+    "transformer",
+    "aoi",
+    "ipo",
 )
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -195,7 +213,9 @@ def _unknown_keys(data: MarkedMap, file: str) -> list[Problem]:
                 where = "" if kind == "spec" else f" in {kind}"
                 line, col = node.key_marks[key]
                 problems.append(
-                    Problem(Location(file, line, col), f"exam spec: unknown key '{key}'{where}{hint}")
+                    Problem(
+                        Location(file, line, col), f"exam spec: unknown key '{key}'{where}{hint}"
+                    )
                 )
 
     check(data, "spec")
@@ -324,7 +344,9 @@ def load_spec(path: Path) -> LoadedSpec:
     if problems:
         raise InputError(problems)
     if not isinstance(data, MarkedMap):
-        raise InputError.single(file, "an exam spec must be a mapping (title, seed, sections)", 1, 1)
+        raise InputError.single(
+            file, "an exam spec must be a mapping (title, seed, sections)", 1, 1
+        )
     problems = _unknown_keys(data, file)
     try:
         spec = ExamSpec.model_validate(data)
@@ -346,7 +368,8 @@ def load_spec(path: Path) -> LoadedSpec:
             problems.append(
                 Problem(
                     loaded.location("per_student"),
-                    f"exam spec: roster '{spec.per_student}' not found (looked for {display(roster)})",
+                    f"exam spec: roster '{spec.per_student}' not found "
+                    f"(looked for {display(roster)})",
                 )
             )
         else:

@@ -49,7 +49,9 @@ def markdown(items: Sequence[ExportItem], langs: list[str]) -> str:
         if item.category != category:
             category = item.category
             lines += [f"## {category}", ""]
-        facts = f"{q.type}, {number_text(q.points)} pt, week {q.week or '-'}, difficulty {q.difficulty}"
+        facts = (
+            f"{q.type}, {number_text(q.points)} pt, week {q.week or '-'}, difficulty {q.difficulty}"
+        )
         lines += [f"### {item.name}", "", f"*{facts}*", ""]
         for text in _texts(inst.prompt, langs):
             lines += [text, ""]

@@ -20,8 +20,27 @@ from questionbank.render_paper import number_text
 CATEGORY_ROOT = "$course$/top/qbank"
 # The grade fractions Moodle's importer accepts (positive half; negatives mirror them).
 MOODLE_FRACTIONS = (
-    100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
-    16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0,
+    100,
+    90,
+    83.33333,
+    80,
+    75,
+    70,
+    66.66667,
+    60,
+    50,
+    40,
+    33.33333,
+    30,
+    25,
+    20,
+    16.66667,
+    14.28571,
+    12.5,
+    11.11111,
+    10,
+    5,
+    0,
 )
 
 
@@ -137,8 +156,11 @@ def skipped_note(items: Sequence[ExportItem], fmt: str) -> list[str]:
     if code:
         notes.append(f"{fmt}: left out {len(code)} code question(s): {', '.join(code)}")
     patterns = sorted(
-        {i.question.id for i in items if isinstance(i.question, models.ShortQuestion)
-         and i.question.patterns}
+        {
+            i.question.id
+            for i in items
+            if isinstance(i.question, models.ShortQuestion) and i.question.patterns
+        }
     )
     if patterns:
         notes.append(
@@ -146,8 +168,11 @@ def skipped_note(items: Sequence[ExportItem], fmt: str) -> list[str]:
             "(only the listed answers are)"
         )
     empty = sorted(
-        {i.question.id for i in items if isinstance(i.question, models.ShortQuestion)
-         and not i.question.answers}
+        {
+            i.question.id
+            for i in items
+            if isinstance(i.question, models.ShortQuestion) and not i.question.answers
+        }
     )
     if empty:
         notes.append(f"{fmt}: left out {', '.join(empty)} (patterns only, no plain answers)")

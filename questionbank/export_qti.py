@@ -48,7 +48,9 @@ def _meta(item: ET.Element, fields: dict[str, str]) -> None:
 
 
 def _mattext(parent: ET.Element, html: str) -> None:
-    ET.SubElement(ET.SubElement(parent, "material"), "mattext", {"texttype": "text/html"}).text = html
+    ET.SubElement(
+        ET.SubElement(parent, "material"), "mattext", {"texttype": "text/html"}
+    ).text = html
 
 
 def _set_score(condition: ET.Element, value: str = "100") -> None:
@@ -62,8 +64,15 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
     if kind is None or (isinstance(q, models.ShortQuestion) and not q.answers):
         return None
     node = ET.Element("item", {"ident": ident(item.name), "title": item.name})
-    _meta(node, {"question_type": kind, "points_possible": number_text(q.points),
-                 "original_answer_ids": "", "assessment_question_identifierref": ident("a", item.name)})
+    _meta(
+        node,
+        {
+            "question_type": kind,
+            "points_possible": number_text(q.points),
+            "original_answer_ids": "",
+            "assessment_question_identifierref": ident("a", item.name),
+        },
+    )
     presentation = ET.SubElement(node, "presentation")
     prompt = text.html(inst.prompt)
     if isinstance(q, models.NumericQuestion) and q.unit:
@@ -71,15 +80,19 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
     _mattext(presentation, prompt)
     processing = ET.SubElement(node, "resprocessing")
     outcomes = ET.SubElement(processing, "outcomes")
-    ET.SubElement(outcomes, "decvar", {"maxvalue": "100", "minvalue": "0", "varname": "SCORE",
-                                       "vartype": "Decimal"})
+    ET.SubElement(
+        outcomes,
+        "decvar",
+        {"maxvalue": "100", "minvalue": "0", "varname": "SCORE", "vartype": "Decimal"},
+    )
     general = text.html(inst.explanation)
     if general:
         # Canvas shows general feedback through a condition that always holds.
         shown = ET.SubElement(processing, "respcondition", {"continue": "Yes"})
         ET.SubElement(ET.SubElement(shown, "conditionvar"), "other")
-        ET.SubElement(shown, "displayfeedback", {"feedbacktype": "Response",
-                                                 "linkrefid": "general_fb"})
+        ET.SubElement(
+            shown, "displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"}
+        )
         feedback = ET.SubElement(node, "itemfeedback", {"ident": "general_fb"})
         _mattext(ET.SubElement(feedback, "flow_mat"), general)
     if isinstance(q, (models.ChoiceQuestion, models.TrueFalseQuestion)):
@@ -92,8 +105,9 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
                 for c in inst.choices
             ]
         cardinality = "Multiple" if isinstance(q, models.MultiQuestion) else "Single"
-        lid = ET.SubElement(presentation, "response_lid",
-                            {"ident": "response1", "rcardinality": cardinality})
+        lid = ET.SubElement(
+            presentation, "response_lid", {"ident": "response1", "rcardinality": cardinality}
+        )
         render = ET.SubElement(lid, "render_choice")
         for label, html, _ in labels:
             option = ET.SubElement(render, "response_label", {"ident": ident(label)})
@@ -112,8 +126,9 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
     elif isinstance(q, models.NumericQuestion):
         value = float(inst.answer)
         tol = absolute_tolerance(q, value)
-        response = ET.SubElement(presentation, "response_str",
-                                 {"ident": "response1", "rcardinality": "Single"})
+        response = ET.SubElement(
+            presentation, "response_str", {"ident": "response1", "rcardinality": "Single"}
+        )
         fib = ET.SubElement(response, "render_fib", {"fibtype": "Decimal"})
         ET.SubElement(fib, "response_label", {"ident": "answer1"})
         condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
@@ -124,8 +139,9 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
         ET.SubElement(within, "varlte", {"respident": "response1"}).text = number_text(value + tol)
         _set_score(condition)
     elif isinstance(q, models.ShortQuestion):
-        response = ET.SubElement(presentation, "response_str",
-                                 {"ident": "response1", "rcardinality": "Single"})
+        response = ET.SubElement(
+            presentation, "response_str", {"ident": "response1", "rcardinality": "Single"}
+        )
         fib = ET.SubElement(response, "render_fib")
         ET.SubElement(fib, "response_label", {"ident": "answer1", "rshuffle": "No"})
         condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
@@ -151,8 +167,11 @@ def assessment_xml(items: Sequence[ExportItem], langs: list[str], title: str, ai
         if not elements:
             continue
         if members[0].question.parametric:
-            pool = ET.SubElement(section, "section", {"ident": ident("group", category),
-                                                      "title": members[0].question.id})
+            pool = ET.SubElement(
+                section,
+                "section",
+                {"ident": ident("group", category), "title": members[0].question.id},
+            )
             selection = ET.SubElement(ET.SubElement(pool, "selection_ordering"), "selection")
             ET.SubElement(selection, "selection_number").text = "1"
             ext = ET.SubElement(selection, "selection_extension")
@@ -167,11 +186,18 @@ def assessment_xml(items: Sequence[ExportItem], langs: list[str], title: str, ai
 def assessment_meta(title: str, aid: str, points: float, shuffle: bool) -> str:
     quiz = ET.Element("quiz", {"identifier": aid, "xmlns": CANVAS_NS})
     for tag, value in (
-        ("title", title), ("description", ""), ("shuffle_answers", str(shuffle).lower()),
-        ("scoring_policy", "keep_highest"), ("quiz_type", "assignment"),
-        ("points_possible", number_text(points)), ("allowed_attempts", "1"),
-        ("one_question_at_a_time", "false"), ("cant_go_back", "false"), ("available", "false"),
-        ("show_correct_answers", "true"), ("assignment_group_identifierref", ident("ag", aid)),
+        ("title", title),
+        ("description", ""),
+        ("shuffle_answers", str(shuffle).lower()),
+        ("scoring_policy", "keep_highest"),
+        ("quiz_type", "assignment"),
+        ("points_possible", number_text(points)),
+        ("allowed_attempts", "1"),
+        ("one_question_at_a_time", "false"),
+        ("cant_go_back", "false"),
+        ("available", "false"),
+        ("show_correct_answers", "true"),
+        ("assignment_group_identifierref", ident("ag", aid)),
     ):
         ET.SubElement(quiz, tag).text = value
     ET.indent(quiz)
@@ -188,11 +214,15 @@ def manifest_xml(aid: str) -> str:
     quiz = ET.SubElement(resources, "resource", {"identifier": aid, "type": "imsqti_xmlv1p2"})
     ET.SubElement(quiz, "file", {"href": f"{aid}/{aid}.xml"})
     ET.SubElement(quiz, "dependency", {"identifierref": f"{aid}_meta"})
-    meta_res = ET.SubElement(resources, "resource", {
-        "identifier": f"{aid}_meta",
-        "type": "associatedcontent/imscc_xmlv1p1/learning-application-resource",
-        "href": f"{aid}/assessment_meta.xml",
-    })
+    meta_res = ET.SubElement(
+        resources,
+        "resource",
+        {
+            "identifier": f"{aid}_meta",
+            "type": "associatedcontent/imscc_xmlv1p1/learning-application-resource",
+            "href": f"{aid}/assessment_meta.xml",
+        },
+    )
     ET.SubElement(meta_res, "file", {"href": f"{aid}/assessment_meta.xml"})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -204,8 +234,11 @@ def qti_zip(items: Sequence[ExportItem], langs: list[str], title: str = "qbank e
     points = 0.0
     for category, group in groupby(exported, key=lambda i: i.category):
         members = list(group)
-        points += members[0].question.points if members[0].question.parametric else sum(
-            m.question.points for m in members)
+        points += (
+            members[0].question.points
+            if members[0].question.parametric
+            else sum(m.question.points for m in members)
+        )
         del category
     shuffle = not any(i.pinned for i in exported)
     files = {

@@ -43,8 +43,14 @@ def report_view(key: AnswerKey, graded: Graded, analysis: Analysis) -> dict[str,
                 "r": _fixed(item.point_biserial),
                 "omitted": item.omitted,
                 "options": [
-                    {"label": o.label, "text": o.text, "correct": o.correct, "count": o.count,
-                     "upper": o.upper, "lower": o.lower}
+                    {
+                        "label": o.label,
+                        "text": o.text,
+                        "correct": o.correct,
+                        "count": o.count,
+                        "upper": o.upper,
+                        "lower": o.lower,
+                    }
                     for o in item.options
                 ],
                 "flags": item.flags,

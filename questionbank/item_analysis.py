@@ -75,7 +75,7 @@ class Analysis:
 
 
 def _round_half_up(x: float) -> int:
-    return int(math.floor(x + 0.5))
+    return math.floor(x + 0.5)
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -99,7 +99,10 @@ def _histogram(scores: list[float], max_score: float) -> list[tuple[str, int]]:
 
 
 def _options(
-    entries: list[tuple[int, KeyEntry, str]], upper: set[int], lower: set[int], texts: dict[str, str]
+    entries: list[tuple[int, KeyEntry, str]],
+    upper: set[int],
+    lower: set[int],
+    texts: dict[str, str],
 ) -> tuple[list[OptionCount], int]:
     """Counts per choice; ``entries`` = (student index, key entry, normalized answer)."""
     merged = all(e.bank_order for _, e, _ in entries)
@@ -149,7 +152,11 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
     first_version = sorted(key.versions)[0]
     ids: list[str] = [e.question_id for _, e in sorted(key.versions[first_version].items())]
     for version in sorted(key.versions):
-        ids += [e.question_id for _, e in sorted(key.versions[version].items()) if e.question_id not in ids]
+        ids += [
+            e.question_id
+            for _, e in sorted(key.versions[version].items())
+            if e.question_id not in ids
+        ]
     items: list[ItemStats] = []
     columns: list[np.ndarray] = []
     for qid in ids:
@@ -157,7 +164,9 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
         for i, sheet in enumerate(sheets):
             for number, entry in key.versions[sheet.version].items():
                 if entry.question_id == qid:
-                    rows.append((i, entry, sheet.answers.get(number, ""), sheet.points.get(number, 0.0)))
+                    rows.append(
+                        (i, entry, sheet.answers.get(number, ""), sheet.points.get(number, 0.0))
+                    )
         if not rows:
             continue
         entry0 = rows[0][1]
@@ -177,27 +186,41 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
         omitted = sum(1 for row in rows if not row[2])
         if entry0.type in CHOICE_TYPES or entry0.type == "tf":
             options, omitted = _options(
-                [(row[0], row[1], row[2]) for row in rows], upper, lower,
+                [(row[0], row[1], row[2]) for row in rows],
+                upper,
+                lower,
                 key.choice_texts.get(qid, {}),
             )
         if len(students) == n:
             columns.append(s)
         stats = ItemStats(
-            question_id=qid, type=entry0.type, points=entry0.points,
+            question_id=qid,
+            type=entry0.type,
+            points=entry0.points,
             numbers={row[1].version: row[1].number for row in rows},
-            n=len(rows), p=float(np.mean(s)), discrimination=d, point_biserial=r,
-            options=options, omitted=omitted, flags=[],
+            n=len(rows),
+            p=float(np.mean(s)),
+            discrimination=d,
+            point_biserial=r,
+            options=options,
+            omitted=omitted,
+            flags=[],
         )
         items.append(_flagged(stats))
     reliability, name = _reliability(columns)
     flags = [f"{it.where} ({it.question_id}): {flag}" for it in items for flag in it.flags]
     return Analysis(
-        students=n, max_score=max_score,
+        students=n,
+        max_score=max_score,
         mean=float(np.mean(totals)) if n else 0.0,
         sd=float(np.std(totals)) if n else 0.0,
         median=float(np.median(totals)) if n else 0.0,
-        reliability=reliability, reliability_name=name, group_size=group, items=items,
-        histogram=_histogram([float(t) for t in totals], max_score), flags=flags,
+        reliability=reliability,
+        reliability_name=name,
+        group_size=group,
+        items=items,
+        histogram=_histogram([float(t) for t in totals], max_score),
+        flags=flags,
     )
 
 

@@ -73,7 +73,8 @@ class ParamEngine:
                 values[name] = rng.randint(min(lo, hi), max(lo, hi))
             elif isinstance(spec, models.FloatParam):
                 lo_f, hi_f, decimals = spec.bounds
-                values[name] = round(rng.uniform(lo_f, hi_f), decimals)
+                # Adding 0.0 turns a rounded -0.0 into 0.0, which would print as "-0.0".
+                values[name] = round(rng.uniform(lo_f, hi_f), decimals) + 0.0
             else:
                 values[name] = _plain(rng.choice(spec.values))
         return values

@@ -67,8 +67,14 @@ def answer_text(item: PaperItem) -> str:
 
 def key_rows(exam: Exam) -> list[list[str]]:
     return [
-        [v.label, str(it.number), it.question.id, it.question.type, answer_text(it),
-         number_text(it.points)]
+        [
+            v.label,
+            str(it.number),
+            it.question.id,
+            it.question.type,
+            answer_text(it),
+            number_text(it.points),
+        ]
         for v in exam.versions
         for it in v.items
     ]
@@ -226,12 +232,20 @@ class PaperRenderer:
             folders.insert(0, str(override))
         loader = jinja2.FileSystemLoader(folders)
         self.html_env = SandboxedEnvironment(
-            loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
         )
         self.text_env = SandboxedEnvironment(
-            loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
         )
         self.css = self._load("paper.css")
 
@@ -247,7 +261,9 @@ class PaperRenderer:
         try:
             return env.get_template(name).render(**view, css=Markup(self.css))
         except jinja2.TemplateSyntaxError as exc:
-            raise QbankError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+            raise QbankError(
+                f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
+            ) from None
         except jinja2.UndefinedError as exc:
             raise QbankError(f"template '{name}': {exc.message}") from None
         except jinja2.exceptions.SecurityError as exc:

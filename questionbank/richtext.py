@@ -9,7 +9,6 @@ natively. WeasyPrint does not, so :data:`PRINT_MATHML_CSS` gives it a fallback.
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 from latex2mathml.converter import convert as latex_to_mathml
@@ -70,8 +69,8 @@ class RichText:
         if cached is not None:
             return cached
         if inline and "\n\n" not in text:
-            rendered = self._md.renderInline(text)
+            rendered = str(self._md.renderInline(text))
         else:
-            rendered = self._md.render(text).strip()
+            rendered = str(self._md.render(text)).strip()
         self._cache[key] = rendered
         return rendered

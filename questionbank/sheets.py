@@ -74,14 +74,21 @@ def _parse_entry(row: dict[str, str], line: int, file: str) -> tuple[KeyEntry | 
     except ValueError:
         return None, "number must be a whole number and points a number"
     base: dict[str, Any] = dict(
-        version=row["version"].strip(), number=number, question_id=row["question_id"].strip(),
-        type=kind, answer=answer, points=points, line=line,
+        version=row["version"].strip(),
+        number=number,
+        question_id=row["question_id"].strip(),
+        type=kind,
+        answer=answer,
+        points=points,
+        line=line,
     )
     if kind in CHOICE_TYPES or kind == "tf":
         letters = [p.strip() for p in answer.split(",") if p.strip()]
         allowed = ("T", "F") if kind == "tf" else LETTERS
-        if not letters or any(x not in allowed for x in letters) or (
-            kind != "multi" and len(letters) != 1
+        if (
+            not letters
+            or any(x not in allowed for x in letters)
+            or (kind != "multi" and len(letters) != 1)
         ):
             expected = "T or F" if kind == "tf" else "letters such as A or A,C"
             return None, f"answer {answer!r} of a {kind} question (expected {expected})"
@@ -97,10 +104,14 @@ def _parse_entry(row: dict[str, str], line: int, file: str) -> tuple[KeyEntry | 
         except ValueError:
             return None, bad
         rel = tol / 100 if match["pct"] else 0.0
-        return KeyEntry(**base, value=value, tol_abs=0.0 if match["pct"] else tol, tol_rel=rel), None
+        return KeyEntry(
+            **base, value=value, tol_abs=0.0 if match["pct"] else tol, tol_rel=rel
+        ), None
     if kind == "short":
         parts = [p.strip() for p in answer.split(" | ") if p.strip()]
-        patterns = tuple(p[1:-1] for p in parts if len(p) > 1 and p.startswith("/") and p.endswith("/"))
+        patterns = tuple(
+            p[1:-1] for p in parts if len(p) > 1 and p.startswith("/") and p.endswith("/")
+        )
         accepted = tuple(_normalize(p) for p in parts if not (len(p) > 1 and p[0] == p[-1] == "/"))
         for pattern in patterns:
             try:
@@ -122,14 +133,19 @@ def load_key(path: Path, manifest: Path | None = None) -> AnswerKey:
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != KEY_COLUMNS:
         raise InputError.single(
-            file, f"header must be {','.join(KEY_COLUMNS)}, got {','.join(reader.fieldnames or [])}", 1, 1
+            file,
+            f"header must be {','.join(KEY_COLUMNS)}, got {','.join(reader.fieldnames or [])}",
+            1,
+            1,
         )
     problems: list[Problem] = []
     versions: dict[str, dict[int, KeyEntry]] = {}
     for row in reader:
         line = reader.line_num
         if None in row or any(v is None for v in row.values()):
-            problems.append(Problem(Location(file, line, 1), f"expected {len(KEY_COLUMNS)} columns"))
+            problems.append(
+                Problem(Location(file, line, 1), f"expected {len(KEY_COLUMNS)} columns")
+            )
             continue
         entry, error = _parse_entry(row, line, file)
         if entry is None:
@@ -138,15 +154,19 @@ def load_key(path: Path, manifest: Path | None = None) -> AnswerKey:
         numbers = versions.setdefault(entry.version, {})
         if entry.number in numbers:
             problems.append(
-                Problem(Location(file, line, 1),
-                        f"version {entry.version} question {entry.number} is listed twice "
-                        f"(first on line {numbers[entry.number].line})")
+                Problem(
+                    Location(file, line, 1),
+                    f"version {entry.version} question {entry.number} is listed twice "
+                    f"(first on line {numbers[entry.number].line})",
+                )
             )
             continue
         numbers[entry.number] = entry
     for version, numbers in versions.items():
         if sorted(numbers) != list(range(1, len(numbers) + 1)):
-            problems.append(Problem(Location(file), f"version {version}: question numbers must run 1..N"))
+            problems.append(
+                Problem(Location(file), f"version {version}: question numbers must run 1..N")
+            )
     if problems:
         raise InputError(problems)
     if not versions:
@@ -174,8 +194,10 @@ def _apply_manifest(key: AnswerKey, path: Path) -> None:
                 )
             order = q.get("bank_order")
             if isinstance(order, list):
-                entries[entry.number] = _with(entry, choice_count=len(order), bank_order=tuple(order))
-                texts = next(iter((q.get("choices") or {}).values()), [])
+                entries[entry.number] = _with(
+                    entry, choice_count=len(order), bank_order=tuple(order)
+                )
+                texts: list[Any] = next(iter((q.get("choices") or {}).values()), [])
                 key.choice_texts.setdefault(entry.question_id, {}).update(
                     (LETTERS[b], str(t)) for b, t in zip(order, texts, strict=False)
                 )
@@ -213,8 +235,10 @@ def _check_answer(entry: KeyEntry, raw: str) -> tuple[str | None, str]:
     if kind in CHOICE_TYPES:
         letters = [p.strip().upper() for p in text.split(",") if p.strip()]
         limit = LETTERS[: entry.choice_count] if entry.choice_count else LETTERS
-        if any(x not in limit for x in letters) or len(set(letters)) != len(letters) or (
-            kind == "mcq" and len(letters) != 1
+        if (
+            any(x not in limit for x in letters)
+            or len(set(letters)) != len(letters)
+            or (kind == "mcq" and len(letters) != 1)
         ):
             span = f"A-{limit[-1]}"
             want = f"one letter {span}" if kind == "mcq" else f"letters {span} joined by commas"
@@ -253,9 +277,9 @@ def score_answer(entry: KeyEntry, answer: str) -> float:
         return entry.points * max(0.0, (right - wrong) / len(entry.letters))
     if kind == "numeric":
         given = float(answer)
+        # The bound itself counts as right; 1e-9 absorbs float noise (0.88 - 0.875 > 0.005).
         allowed = max(entry.tol_abs, entry.tol_rel * abs(entry.value))
-        # Exact answers still allow float noise of the printed key.
-        allowed = max(allowed, 1e-9 * max(1.0, abs(entry.value)))
+        allowed += 1e-9 * max(1.0, abs(entry.value))
         return entry.points if abs(given - entry.value) <= allowed else 0.0
     if kind == "short":
         if _normalize(answer) in entry.accepted:
@@ -333,10 +357,16 @@ def scores_csv(graded: Graded, key: AnswerKey) -> str:
     count = key.question_count
     writer.writerow(["student_id", "version", "score", "max_score", *range(1, count + 1)])
     for sheet in graded.sheets:
-        writer.writerow([
-            sheet.student_id, sheet.version, number_text(round(sheet.score, 6)),
-            number_text(key.max_score(sheet.version)),
-            *(number_text(round(sheet.points[n], 6)) if n in sheet.points else ""
-              for n in range(1, count + 1)),
-        ])
+        writer.writerow(
+            [
+                sheet.student_id,
+                sheet.version,
+                number_text(round(sheet.score, 6)),
+                number_text(key.max_score(sheet.version)),
+                *(
+                    number_text(round(sheet.points[n], 6)) if n in sheet.points else ""
+                    for n in range(1, count + 1)
+                ),
+            ]
+        )
     return out.getvalue()

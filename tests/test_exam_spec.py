@@ -129,7 +129,9 @@ BAD_SPECS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in BAD_SPECS], ids=[c[0] for c in BAD_SPECS])
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in BAD_SPECS], ids=[c[0] for c in BAD_SPECS]
+)
 def test_bad_spec_is_reported_with_its_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
 ) -> None:
@@ -140,13 +142,17 @@ def test_bad_spec_is_reported_with_its_place(
     assert [str(p) for p in caught.value.problems] == expected
 
 
-def test_bad_roster_rows_are_reported_by_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_roster_rows_are_reported_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "roster.csv").write_text(
         "student_id,name\ns1,Ann\ns1,Bob\nbad id,Cy\n", encoding="utf-8"
     )
-    spec = write_spec(tmp_path, HEAD + "per_student: roster.csv\nsections:\n  - title: S\n"
-                      "    questions: [fx-tf-true]\n")
+    spec = write_spec(
+        tmp_path,
+        HEAD + "per_student: roster.csv\nsections:\n  - title: S\n    questions: [fx-tf-true]\n",
+    )
     with pytest.raises(InputError) as caught:
         load_spec(spec)
     assert [str(p) for p in caught.value.problems] == [
@@ -156,14 +162,20 @@ def test_bad_roster_rows_are_reported_by_line(tmp_path: Path, monkeypatch: pytes
     ]
 
 
-def test_cli_reports_pool_too_small_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reports_pool_too_small_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    spec = write_spec(tmp_path, HEAD + "sections:\n  - title: S\n    pick: 3\n    from: {type: multi}\n")
+    spec = write_spec(
+        tmp_path, HEAD + "sections:\n  - title: S\n    pick: 3\n    from: {type: multi}\n"
+    )
     result = CliRunner().invoke(
         cli, ["--bank", str(BANK), "paper", str(spec), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 1
-    assert "spec.yaml:5:11: exam spec: section 1 'S': pick 3 but only 2 question(s)" in result.output
+    assert (
+        "spec.yaml:5:11: exam spec: section 1 'S': pick 3 but only 2 question(s)" in result.output
+    )
     assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists()  # nothing half-written
 

@@ -64,7 +64,9 @@ def test_moodle_xml_structure_and_answers(items: list[ExportItem]) -> None:
     expected = _exportable(items)
     assert set(by_name) == set(expected)
     assert {n for n in by_name if n.startswith("fx-num-param")} == {
-        "fx-num-param-v1", "fx-num-param-v2", "fx-num-param-v3"
+        "fx-num-param-v1",
+        "fx-num-param-v2",
+        "fx-num-param-v3",
     }
     for name, node in by_name.items():
         item = expected[name]
@@ -106,7 +108,11 @@ def test_moodle_multi_fractions_follow_our_partial_credit(items: list[ExportItem
     root = ET.fromstring(moodle_xml(items, LANGS))
     node = next(q for q in root.findall("question") if q.findtext("name/text") == "fx-multi-three")
     assert [a.get("fraction") for a in node.findall("answer")] == [
-        "33.33333", "33.33333", "33.33333", "-33.33333", "-33.33333"
+        "33.33333",
+        "33.33333",
+        "33.33333",
+        "-33.33333",
+        "-33.33333",
     ]
 
 
@@ -122,10 +128,14 @@ def test_moodle_keeps_math_and_chinese(items: list[ExportItem]) -> None:
 
 def test_pinned_questions_are_not_shuffled_in_moodle(items: list[ExportItem]) -> None:
     root = ET.fromstring(moodle_xml(items, LANGS))
-    flags = {q.findtext("name/text"): q.findtext("shuffleanswers") for q in root.findall("question")}
+    flags = {
+        q.findtext("name/text"): q.findtext("shuffleanswers") for q in root.findall("question")
+    }
     assert flags["fx-mcq-pinned"] == "0" and flags["fx-mcq-all-above"] == "0"
     assert flags["fx-mcq-sigmoid"] == "1"
-    node = next(q for q in root.findall("question") if q.findtext("name/text") == "fx-mcq-all-above")
+    node = next(
+        q for q in root.findall("question") if q.findtext("name/text") == "fx-mcq-all-above"
+    )
     assert "All of the above" in (node.findall("answer")[-1].findtext("text") or "")
 
 
@@ -251,7 +261,10 @@ def test_qti_round_trips_the_answers(items: list[ExportItem]) -> None:
     groups = section.findall("q:section", NS)
     assert {g.get("title") for g in groups} == {"fx-num-param", "fx-mcq-param"}
     for group in groups:
-        assert group.findtext("q:selection_ordering/q:selection/q:selection_number", namespaces=NS) == "1"
+        assert (
+            group.findtext("q:selection_ordering/q:selection/q:selection_number", namespaces=NS)
+            == "1"
+        )
         assert len(group.findall("q:item", NS)) == 3
     expected = _exportable(items)
     found = {}
@@ -266,10 +279,11 @@ def test_qti_round_trips_the_answers(items: list[ExportItem]) -> None:
             lab.get("ident"): lab.findtext("q:material/q:mattext", namespaces=NS)
             for lab in node.iter(f"{{{NS['q']}}}response_label")
         }
-        scoring = [
-            c for c in node.iter(f"{{{NS['q']}}}respcondition")
+        scoring = next(
+            c
+            for c in node.iter(f"{{{NS['q']}}}respcondition")
             if c.find("q:setvar", NS) is not None
-        ][0].find("q:conditionvar", NS)
+        ).find("q:conditionvar", NS)
         assert scoring is not None
         kind = fields["question_type"]
         if kind in ("multiple_choice_question", "true_false_question"):
@@ -340,13 +354,15 @@ def test_export_command_is_deterministic_and_filters(tmp_path: Path, fmt: str) -
     first = runner.invoke(cli, [*args, "--out", str(tmp_path / "one")])
     second = runner.invoke(cli, [*args, "--out", str(tmp_path / "two")])
     assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
     assert "5 question(s) exported" in first.output
     assert (tmp_path / "one").read_bytes() == (tmp_path / "two").read_bytes()
 
 
 def test_export_reports_what_it_leaves_out(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["--bank", str(BANK), "export", "moodle", "--topic", "nn", "--out", str(tmp_path / "x")]
+        cli,
+        ["--bank", str(BANK), "export", "moodle", "--topic", "nn", "--out", str(tmp_path / "x")],
     )
     assert result.exit_code == 0
     assert "note: moodle: left out 1 code question(s): fx-code-relu" in result.output

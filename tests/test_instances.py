@@ -79,6 +79,15 @@ def test_expressions_cannot_escape_the_sandbox(expression: str, message: str) ->
         ParamEngine().evaluate(expression, {"n": 1})
 
 
+def test_float_params_never_show_negative_zero() -> None:
+    q = models.NumericQuestion.model_validate(
+        {"id": "z", "type": "numeric", "topic": "t", "prompt": "{{ x }}", "answer": "x",
+         "params": {"x": {"float": [-0.004, 0.004, 2]}}}
+    )
+    drawn = {str(ParamEngine().draw(q, seed)["x"]) for seed in range(50)}
+    assert drawn == {"0.0"}
+
+
 def test_math_helpers_are_available() -> None:
     engine = ParamEngine()
     assert engine.evaluate("log2(8) + sqrt(16) + max(1, 2)", {}) == 9

@@ -30,8 +30,14 @@ def test_same_spec_and_seed_give_byte_identical_outputs(tmp_path: Path) -> None:
     write_paper(fixture_exam(), tmp_path / "two")
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert sorted(one) == [
-        "answer-key.csv", "key-A.html", "key-B.html", "manifest.json",
-        "paper-A.html", "paper-A.md", "paper-B.html", "paper-B.md",
+        "answer-key.csv",
+        "key-A.html",
+        "key-B.html",
+        "manifest.json",
+        "paper-A.html",
+        "paper-A.md",
+        "paper-B.html",
+        "paper-B.md",
     ]
     assert one == two
 
@@ -48,7 +54,7 @@ def test_versions_differ_and_another_seed_gives_another_paper(tmp_path: Path) ->
 
 def test_selection_honours_filters_and_never_repeats() -> None:
     exam = fixture_exam()
-    first, listed, numeric, coding = exam.selection
+    first, listed, numeric, _coding = exam.selection
     assert len(first) == 4
     assert all(q.topic == "ml" and q.type == "mcq" and 1 <= (q.week or 0) <= 8 for q in first)
     assert [q.id for q in listed] == ["fx-multi-supervised", "fx-tf-true"]
@@ -90,8 +96,8 @@ def test_unpinned_choices_do_move(tmp_path: Path) -> None:
     orders = set()
     for seed in range(20):
         spec = write_spec(
-            tmp_path, f"title: T\nseed: {seed}\nsections:\n  - title: S\n"
-            "    questions: [fx-mcq-sigmoid]\n",
+            tmp_path,
+            f"title: T\nseed: {seed}\nsections:\n  - title: S\n    questions: [fx-mcq-sigmoid]\n",
         )
         item = assemble(load_spec(spec), fixture_bank()).versions[0].items[0]
         orders.add(tuple(c.index for c in item.instance.choices))
@@ -106,7 +112,9 @@ def _own_key_responses(key_csv: str, *, full_code: bool = True) -> str:
     writer.writerow(["student_id", "version", *range(1, count + 1)])
     for version in sorted({r["version"] for r in rows}):
         answers = []
-        for r in sorted((r for r in rows if r["version"] == version), key=lambda r: int(r["number"])):
+        for r in sorted(
+            (r for r in rows if r["version"] == version), key=lambda r: int(r["number"])
+        ):
             kind, answer = r["type"], r["answer"]
             if kind == "numeric":
                 answers.append(answer.split("±")[0])
@@ -121,7 +129,9 @@ def _own_key_responses(key_csv: str, *, full_code: bool = True) -> str:
 
 
 @pytest.mark.parametrize("spec", [SPEC, PER_STUDENT], ids=["versions", "per-student"])
-def test_every_version_answered_with_its_own_key_gets_full_marks(tmp_path: Path, spec: Path) -> None:
+def test_every_version_answered_with_its_own_key_gets_full_marks(
+    tmp_path: Path, spec: Path
+) -> None:
     exam = fixture_exam(spec)
     write_paper(exam, tmp_path)
     key_csv = (tmp_path / "answer-key.csv").read_text(encoding="utf-8")
@@ -200,4 +210,23 @@ def test_course_midterm_spec_assembles() -> None:
 
     exam = assemble(load_spec(root / "bank" / "exams" / "midterm.yaml"), load_bank(root / "bank"))
     assert [v.label for v in exam.versions] == ["A", "B"]
-    assert len(exam.versions[0].items) >= 20
+    kinds = [i.question.type for i in exam.versions[0].items]
+    assert len(kinds) == 25 and kinds.count("code") == 2 and kinds.count("numeric") == 3
+    assert all(v.total_points == 100 for v in exam.versions)
+    assert all((i.question.week or 0) <= 8 for v in exam.versions for i in v.items)
+
+
+def test_single_language_paper(tmp_path: Path) -> None:
+    spec = write_spec(
+        tmp_path,
+        "title: {zh-TW: 測驗, en: Quiz}\nseed: 3\nlang: en\nsections:\n  - title: S\n"
+        "    questions: [fx-mcq-pinned, fx-num-abs]\n",
+    )
+    write_paper(assemble(load_spec(spec), fixture_bank()), tmp_path / "out")
+    html = (tmp_path / "out" / "paper-A.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "<title>Quiz — A</title>" in html
+    assert "What kind of learning is K-Means?" in html
+    assert "K-Means 屬於哪一類" not in html and "非監督式學習" not in html
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    mcq = next(q for q in manifest["versions"][0]["questions"] if q["type"] == "mcq")
+    assert list(mcq["choices"]) == ["en"]

@@ -50,7 +50,7 @@ class _Outline(HTMLParser):
         self.tags.append((tag, dict(attrs)))
         if tag in {"h1", "h2", "h3", "h4"}:
             self.headings.append(int(tag[1]))
-        if tag not in VOID and not (tag == "math" or self.stack and "math" in self.stack):
+        if tag not in VOID and not (tag == "math" or (self.stack and "math" in self.stack)):
             self.stack.append(tag)
         elif tag == "math":
             self.stack.append(tag)
@@ -127,7 +127,9 @@ def test_bank_html_is_escaped() -> None:
 def test_templates_can_be_overridden_one_by_one(tmp_path: Path) -> None:
     custom = tmp_path / "templates"
     custom.mkdir()
-    (custom / "paper.md.j2").write_text("Custom {{ version }}: {{ question_count }}\n", encoding="utf-8")
+    (custom / "paper.md.j2").write_text(
+        "Custom {{ version }}: {{ question_count }}\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
     write_paper(fixture_exam(), out, templates=custom)
     assert (out / "paper-B.md").read_text(encoding="utf-8") == "Custom B: 10\n"
@@ -156,7 +158,10 @@ def _pdf_text(path: Path) -> str:
     if shutil.which("pdftotext"):
         return subprocess.run(
             ["pdftotext", "-enc", "UTF-8", str(path), "-"],
-            check=True, capture_output=True, text=True, timeout=60,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
         ).stdout
     pypdf = pytest.importorskip("pypdf", reason="neither pdftotext nor pypdf is available")
     return "".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
@@ -182,7 +187,10 @@ def _embedded_fonts(path: Path) -> set[str]:
 @pytest.mark.slow
 def test_pdf_prints_traditional_chinese(tmp_path: Path) -> None:
     pytest.importorskip("weasyprint", reason="WeasyPrint is not installed")
-    if not any(Path(d).exists() for d in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")):
+    if not any(
+        Path(d).exists()
+        for d in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
+    ):
         pytest.skip("fonts-noto-cjk is not installed")
     exam = fixture_exam()
     exam = type(exam)(loaded=exam.loaded, selection=exam.selection, versions=exam.versions[:1])
@@ -195,22 +203,38 @@ def test_pdf_prints_traditional_chinese(tmp_path: Path) -> None:
     assert any("CJK-TC" in name for name in fonts), fonts  # embedded, not just referenced
     key_text = _pdf_text(tmp_path / "key-A.pdf").replace("\n", "")
     assert "答案" in key_text and "選擇題" in key_text
+    again = tmp_path / "again"
+    write_paper(exam, again, pdf=True)
+    for name in ("paper-A.pdf", "key-A.pdf"):  # no creation date or random ids inside
+        assert (again / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
 @pytest.mark.browser
 def test_paper_renders_in_headless_chromium(rendered: Path, tmp_path: Path) -> None:
     setup = subprocess.run(
         ["bash", str(Path(__file__).parent / "tools" / "ensure_chromium.sh")],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if setup.returncode != 0:
         pytest.skip(f"no headless Chromium: {setup.stderr.strip()}")
     browser = setup.stdout.strip().splitlines()[-1]
     shot = tmp_path / "paper-A.png"
     subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=900,1400", f"--screenshot={shot}", (rendered / "paper-A.html").as_uri()],
-        capture_output=True, timeout=120, check=False,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=900,1400",
+            f"--screenshot={shot}",
+            (rendered / "paper-A.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert shot.exists(), "Chromium wrote no screenshot"
     from PIL import Image
