@@ -112,7 +112,7 @@ def _write(where: Path, key: dict[str, Any], bank: Bank) -> None:
                 # Absolute, so that the display path is right from any working folder.
                 "path": str(Path(e.file).resolve()),
                 "prefix": list(e.where.prefix),
-                "question": e.question.model_dump(mode="json", by_alias=True, warnings=False),
+                "question": e.question.model_dump(mode="json", by_alias=True),
             }
             for e in bank.entries
         ],

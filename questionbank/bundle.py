@@ -264,10 +264,7 @@ def write_student_bundle(bank: Bank, out: Path) -> BundleReport:
 
 
 def _dump(question: models.AnyQuestion) -> dict[str, Any]:
-    # warnings=False: pydantic cannot pick the tagged-union member of a parsed param
-    # spec (its field is `bounds`, its alias `int`) and falls back to trying each member
-    # in turn, which gives the right output but warns.
-    return question.model_dump(mode="json", by_alias=True, exclude_defaults=True, warnings=False)
+    return question.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
 
 class _Dumper(yaml.SafeDumper):
