@@ -23,6 +23,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,13 +60,19 @@ for case in json.loads((folder / "cases.json").read_text()):
 """
 
 
-def overhead(runs: int) -> dict[str, float]:
+def overhead(runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="qbank-bench-") as root:
+        return _overhead(runs, Path(root))
+
+
+def _overhead(runs: int, root: Path) -> dict[str, Any]:
+    (root / "identity.py").write_text("def f(x):\n    return x\n")
     task = prepare_task(
         TaskSpec(
             id="identity",
             function="f",
             reference="identity.py:f",
-            root=_identity_root(),
+            root=root,
             cases=(CaseSpec("one", args={"x": [1.0, 2.0, 3.0]}),),
         )
     )
@@ -92,12 +99,6 @@ def overhead(runs: int) -> dict[str, float]:
         "fresh_python_numpy_ms": 1000 * statistics.median(fork_times),
         "level": level,
     }
-
-
-def _identity_root() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="qbank-bench-"))
-    (folder / "identity.py").write_text("def f(x):\n    return x\n")
-    return folder
 
 
 def make_corpus(folder: Path, count: int, *, vectorized_only: bool) -> list[Path]:

@@ -26,8 +26,52 @@ _LETTER_SEPARATORS = frozenset(" ,;、/.()。")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "one_letter": "a letter from A to {last}",
+        "letters": "letters from A to {last}, e.g. A,C",
+        "no_letters": "expected {what}",
+        "not_a_choice": "'{ch}' is not one of the choices; expected {what}",
+        "too_many": "'{text}' picks {n} choices; expected one letter",
+        "not_flag": "'{text}' is not true or false; expected t or f (對 or 錯)",
+        "not_number": "'{text}' is not a number; expected e.g. 0.91, .91, 91% or 3/4",
+        "empty": "expected an answer (or s to skip)",
+        "not_quizzable": "{type} questions cannot be answered in a quiz",
+    },
+    "zh-TW": {
+        "one_letter": "A 到 {last} 之間的一個字母",
+        "letters": "A 到 {last} 之間的字母，例如 A,C",
+        "no_letters": "請輸入 {what}",
+        "not_a_choice": "「{ch}」不是選項之一；請輸入 {what}",
+        "too_many": "「{text}」選了 {n} 個選項；這題只能選一個字母",
+        "not_flag": "「{text}」不是對或錯；請輸入 t 或 f(對或錯)",
+        "not_number": "「{text}」不是數字；請輸入例如 0.91、.91、91% 或 3/4",
+        "empty": "請輸入答案(或輸入 s 跳過)",
+        "not_quizzable": "{type} 題無法在測驗中作答",
+    },
+}
+
+
 class AnswerError(ValueError):
-    """A typed answer that cannot be read; the message says what was expected."""
+    """A typed answer that cannot be read; the message says what was expected.
+
+    ``str()`` is the English message; :meth:`message` gives it in the quiz's language.
+    A value named ``what`` is itself a message key (the expected form of the answer)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        if lang == "both":
+            en, zh = self.message("en"), self.message("zh-TW")
+            return en if en == zh else f"{en} / {zh}"
+        table = MESSAGES.get(lang, MESSAGES["en"])
+        values = dict(self.values)
+        if "what" in values:
+            values["what"] = table[str(values["what"])].format(**values)
+        return table[self.key].format(**values)
 
 
 @dataclass(frozen=True)
@@ -69,18 +113,18 @@ def parse_letters(text: str, count: int, *, single: bool) -> tuple[int, ...]:
     """'b' → (1,); 'a,c', 'a c', 'AC' → (0, 2) for multiple response."""
     letters = [ch for ch in normalise(text) if ch not in _LETTER_SEPARATORS]
     last = LETTERS[count - 1]
-    expected = f"a letter from A to {last}" if single else f"letters from A to {last}, e.g. A,C"
+    what = "one_letter" if single else "letters"
     if not letters:
-        raise AnswerError(f"expected {expected}")
+        raise AnswerError("no_letters", what=what, last=last)
     picks: list[int] = []
     for ch in letters:
         index = LETTERS.find(ch.upper()) if ch.isascii() and ch.isalpha() else -1
         if index < 0 or index >= count:
-            raise AnswerError(f"'{ch}' is not one of the choices; expected {expected}")
+            raise AnswerError("not_a_choice", ch=ch, what=what, last=last)
         if index not in picks:
             picks.append(index)
     if single and len(picks) > 1:
-        raise AnswerError(f"'{text.strip()}' picks {len(picks)} choices; expected one letter")
+        raise AnswerError("too_many", text=text.strip(), n=len(picks))
     return tuple(sorted(picks))
 
 
@@ -90,7 +134,7 @@ def parse_flag(text: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise AnswerError(f"'{text.strip()}' is not true or false; expected t or f (對 or 錯)")
+    raise AnswerError("not_flag", text=text.strip())
 
 
 def parse_number(text: str, *, unit: str | None = None) -> float:
@@ -112,8 +156,7 @@ def parse_number(text: str, *, unit: str | None = None) -> float:
         if _NUMBER.fullmatch(top) and _NUMBER.fullmatch(bottom) and float(bottom) != 0:
             value = float(top) / float(bottom)
     if value is None or not math.isfinite(value):
-        shown = text.strip() or "(nothing)"
-        raise AnswerError(f"'{shown}' is not a number; expected e.g. 0.91, .91, 91% or 3/4")
+        raise AnswerError("not_number", text=text.strip() or "(nothing)")
     return value * scale
 
 
@@ -129,9 +172,9 @@ def parse(inst: Instance, text: str) -> Response:
         return Response(text, number=parse_number(text, unit=q.unit))
     if isinstance(q, models.ShortQuestion):
         if not text.strip():
-            raise AnswerError("expected an answer (or s to skip)")
+            raise AnswerError("empty")
         return Response(text, text=" ".join(text.split()))
-    raise AnswerError(f"{q.type} questions cannot be answered in a quiz")
+    raise AnswerError("not_quizzable", type=q.type)
 
 
 def within(

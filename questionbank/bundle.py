@@ -26,7 +26,7 @@ from questionbank.bank import Bank
 from questionbank.errors import QbankError
 from questionbank.paths import display
 
-_DTYPES = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}
+TUPLE_KEY = "__tuple__"
 _KINDS = {"f": "float64", "i": "int64", "u": "int64", "b": "bool"}
 
 HEADER = (
@@ -57,16 +57,14 @@ class BundleReport:
         ]
 
 
-def convert_arg(value: Any, arg_type: str | None) -> Any:
-    """A case argument as the function receives it (FORMAT-CONTRACT.md): numeric lists
-    become float64 arrays unless ``arg_types`` says int64, bool or raw; scalars stay."""
-    if arg_type == "raw" or not isinstance(value, list):
-        return value
-    dtype = _DTYPES[arg_type or "float64"]
+def convert(args: Mapping[str, Any], arg_types: Mapping[str, str], where: str) -> dict[str, Any]:
+    """Case arguments as the function receives them: the grader's own conversion."""
+    from questionbank.grading.cases import CaseSetupError, convert_args
+
     try:
-        return np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError):
-        return value  # not a numeric list: passed as written
+        return convert_args(args, arg_types, case=where)
+    except CaseSetupError as exc:
+        raise QbankError(f"{where}: {exc}") from None
 
 
 def case_kwargs(task: models.CodeQuestion, case: models.CodeCase, root: Path) -> dict[str, Any]:
@@ -80,7 +78,7 @@ def case_kwargs(task: models.CodeQuestion, case: models.CodeCase, root: Path) ->
                 f"{type(drawn).__name__}, expected a dict of keyword arguments"
             )
         return dict(drawn)
-    return {k: convert_arg(v, task.arg_types.get(k)) for k, v in (case.args or {}).items()}
+    return convert(case.args or {}, task.arg_types, f"code '{task.id}': case {case.name!r}")
 
 
 def load_function(reference: str, root: Path) -> Callable[..., Any]:
@@ -130,14 +128,17 @@ def _plain(value: Any) -> bool:
 
 
 def expected_literal(value: Any, where: str) -> Any:
-    """The reference's output as plain YAML: arrays and tuples become lists."""
+    """The reference's output as plain YAML: arrays become lists, tuples {__tuple__: [...]}."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "fiub":
             raise QbankError(f"{where}: the reference returned a {value.dtype} array")
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        # YAML has no tuples, and a tuple is graded as a tuple (not one stacked array).
+        return {TUPLE_KEY: [expected_literal(v, where) for v in value]}
+    if isinstance(value, list):
         return [expected_literal(v, where) for v in value]
     if isinstance(value, dict):
         return {str(k): expected_literal(v, where) for k, v in value.items()}
@@ -173,13 +174,15 @@ def student_task(task: models.CodeQuestion, root: Path, report: BundleReport) ->
             args[name], kind = _literal(value, f"{where}: argument {name!r}")
             if kind is not None and kind != "float64":
                 arg_types.setdefault(name, kind)
-        rebuilt = {k: convert_arg(v, arg_types.get(k)) for k, v in args.items()}
+        rebuilt = convert(args, arg_types, where)
         if not all(_same(rebuilt[k], kwargs[k]) for k in kwargs):
             raise QbankError(f"{where}: its arguments do not survive being written as YAML")
         # Copies: a reference that modified its input must not change what is written.
         expected = reference(**{k: _copy(v) for k, v in rebuilt.items()})
+        literal = expected_literal(expected, where)
+        _check_faithful(expected, literal, where)
         entry: dict[str, Any] = {"name": case.name, "args": args, "points": case.points}
-        entry["expected"] = expected_literal(expected, where)
+        entry["expected"] = literal
         if case.tolerance is not None:
             entry["tolerance"] = case.tolerance.model_dump()
         cases.append(entry)
@@ -191,6 +194,32 @@ def student_task(task: models.CodeQuestion, root: Path, report: BundleReport) ->
     data.setdefault("timeout", task.timeout)
     data.setdefault("tolerance", task.tolerance.model_dump())
     return data
+
+
+def restore_expected(value: Any) -> Any:
+    """A bundle's expected value as the reference returned it (tuples restored)."""
+    if isinstance(value, dict):
+        if set(value) == {TUPLE_KEY} and isinstance(value[TUPLE_KEY], list):
+            return tuple(restore_expected(v) for v in value[TUPLE_KEY])
+        return {k: restore_expected(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_expected(v) for v in value]
+    return value
+
+
+def _check_faithful(expected: Any, literal: Any, where: str) -> None:
+    """The written value, read back from YAML, must grade exactly like the reference's."""
+    from questionbank.grading.compare import Tolerance, compare
+    from questionbank.sandbox import codec
+
+    reread = restore_expected(yaml.safe_load(yaml.dump(literal, Dumper=_Dumper)))
+    reference_node = codec.decode(codec.encode(expected))
+    mismatch = compare(reference_node, codec.decode(codec.encode(reread)), Tolerance(0.0, 0.0))
+    if mismatch is not None:
+        raise QbankError(
+            f"{where}: the expected value cannot be written to a bundle faithfully "
+            f"({mismatch.public})"
+        )
 
 
 def _copy(value: Any) -> Any:
@@ -235,10 +264,7 @@ def write_student_bundle(bank: Bank, out: Path) -> BundleReport:
 
 
 def _dump(question: models.AnyQuestion) -> dict[str, Any]:
-    # warnings=False: pydantic cannot pick the tagged-union member of a parsed param
-    # spec (its field is `bounds`, its alias `int`) and falls back to trying each member
-    # in turn, which gives the right output but warns.
-    return question.model_dump(mode="json", by_alias=True, exclude_defaults=True, warnings=False)
+    return question.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from questionbank.bank import Bank
+    from questionbank.quiz import Summary
 
 
 class _UserError(click.ClickException):
@@ -329,11 +330,15 @@ def quiz(
     from questionbank import session
 
     filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
-    bank = _load_quick(ctx)
-    console = _console()
-    with session.open_history() as history:
-        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
-        ctx.exit(session.exit_code(session.quiz(bank, setup, filters, count=count, due=due)))
+
+    def run() -> Summary | None:
+        bank = _load_quick(ctx)
+        with session.open_history() as history:
+            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
+                                       history=history)
+            return session.quiz(bank, setup, filters, count=count, due=due)
+
+    ctx.exit(session.guarded(run))
 
 
 @cli.command()
@@ -352,11 +357,14 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
     """Ask again the questions whose latest answer was wrong, partial or skipped."""
     from questionbank import session
 
-    bank = _load_quick(ctx)
-    console = _console()
-    with session.open_history() as history:
-        setup = session.make_setup(bank, console=console, lang=lang, seed=seed, history=history)
-        ctx.exit(session.exit_code(session.review(bank, setup, count=count)))
+    def run() -> Summary | None:
+        bank = _load_quick(ctx)
+        with session.open_history() as history:
+            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
+                                       history=history)
+            return session.review(bank, setup, count=count)
+
+    ctx.exit(session.guarded(run))
 
 
 @cli.command()
@@ -539,12 +547,33 @@ def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs:
                f"{summary.students} students; grades in {summary.csv_path}")
 
 
-def _load_quick(ctx: click.Context) -> Bank:
-    """The bank without the bank-wide checks: `qbank validate` is where authors see those,
-    and a student waiting for the first question should not pay for them."""
-    from questionbank.bank import load_bank
+@cli.command()
+@click.argument("task_id", metavar="TASK")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.pass_context
+def check(ctx: click.Context, task_id: str, file: str) -> None:
+    """Run FILE against TASK's public cases in the sandbox; show what differed per case.
 
-    return load_bank(_bank_path(ctx), check=False)
+    Exit code 1 when a case fails, so that scripts can tell."""
+    from pathlib import Path
+
+    from questionbank.check import print_check, public_task, run_check
+    from questionbank.practice import code_task
+
+    bank = _load_quick(ctx)
+    task = public_task(code_task(bank, task_id), bank.project_root)
+    result = run_check(task, Path(file))
+    print_check(_console(), result)
+    ctx.exit(0 if all(c.passed for t in result.tasks for c in t.cases) else 1)
+
+
+def _load_quick(ctx: click.Context) -> Bank:
+    """The bank without the bank-wide checks, from the per-user cache when unchanged:
+    `qbank validate` is where authors see those checks, and a student waiting for the
+    first question should not pay for them."""
+    from questionbank.bankcache import load_bank_cached
+
+    return load_bank_cached(_bank_path(ctx))
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_la
 _SUP = dict(zip("0123456789+-=()nitTk", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵗᵀᵏ", strict=True))
 _SUB = dict(zip("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", strict=True))
 _SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|([A-Za-z0-9]))")
+_PRIME = re.compile(r"\^\{?\\prime\}?|\\prime")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
 
 
@@ -68,7 +69,8 @@ def _converter() -> LatexNodes2Text:
 def math_to_text(latex: str) -> str:
     """One formula (without the dollars) as plain Unicode text."""
     try:
-        # Scripts first: pylatexenc drops the braces that delimit them.
+        # Primes and scripts first: pylatexenc drops the braces that delimit them.
+        latex = _PRIME.sub("′", latex)
         text = _converter().latex_to_text(_SCRIPT.sub(_script, latex))
     except latexwalker.LatexWalkerError:
         return latex

@@ -78,7 +78,9 @@ def _kind_of(keys: tuple[str, ...]) -> Any:
             present = [k for k in keys if k in value]
             return present[0] if len(present) == 1 else None
         if isinstance(value, BaseModel):
-            return next((k for k in keys if hasattr(value, k)), None)
+            # A built model: its fields carry the keys as aliases (`int` is `bounds`).
+            names = {f.alias or n for n, f in type(value).model_fields.items()}
+            return next((k for k in keys if k in names), None)
         return None
 
     return pick

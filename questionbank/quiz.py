@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.rule import Rule
@@ -25,6 +24,7 @@ from questionbank.history import AnswerRecord, now
 from questionbank.instance import Instance, pick
 from questionbank.mathtext import readable
 from questionbank.params import Localized
+from questionbank.terminput import Reader
 
 LANGS = ("en", "zh-TW", "both")
 
@@ -37,6 +37,7 @@ _EN: dict[str, str] = {
     "how.numeric": "Answer with a number, e.g. 0.91, .91 or 91%",
     "how.short": "Type a short answer",
     "keys": "? hint · s skip · q quit",
+    "arrows": "↑↓ pick",
     "correct": "✓ Correct",
     "partly": "◐ Partly right: {got:g} of {points:g} pt",
     "wrong": "✗ Wrong",
@@ -72,6 +73,7 @@ _ZH: dict[str, str] = {
     "how.numeric": "請輸入數字，例如 0.91、.91 或 91%",
     "how.short": "請輸入簡答",
     "keys": "? 提示 · s 跳過 · q 結束",
+    "arrows": "↑↓ 選擇",
     "correct": "✓ 答對了",
     "partly": "◐ 部分正確：{got:g} / {points:g} 分",
     "wrong": "✗ 答錯了",
@@ -111,46 +113,6 @@ class Words:
             en, zh = _EN[key].format(**values), _ZH[key].format(**values)
             return en if en == zh else f"{en} / {zh}"
         return _EN[key].format(**values)
-
-
-class Reader(Protocol):
-    def ask(self, prompt: str) -> str | None:
-        """One answer, or None at end of input. Ctrl-C raises KeyboardInterrupt."""
-
-
-class LineReader:
-    """Answers one per line from a stream (a pipe, a file, a test's StringIO).
-
-    The answer read is echoed after the prompt so that a transcript reads like the
-    terminal session it replaces."""
-
-    def __init__(self, stream: TextIO, console: Console) -> None:
-        self.stream = stream
-        self.console = console
-
-    def ask(self, prompt: str) -> str | None:
-        self.console.print(Text(prompt, style="bold"), end="")
-        line = self.stream.readline()
-        if not line:
-            self.console.print()
-            return None
-        answer = line.rstrip("\r\n")
-        self.console.print(Text(answer), highlight=False)
-        return answer
-
-
-class TerminalReader:
-    """Answers typed at a terminal, with line editing (CJK input included)."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-
-    def ask(self, prompt: str) -> str | None:
-        try:
-            return self.console.input(Text(prompt, style="bold"))
-        except EOFError:
-            self.console.print()
-            return None
 
 
 @dataclass(frozen=True)
@@ -200,7 +162,7 @@ class Quiz:
         on_answer: Callable[[AnswerRecord], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.instances = list(instances)
+        self.instances = instances  # may be made lazily (session.Plan): not copied
         self.console = console
         self.reader = reader
         self.lang = lang
@@ -240,11 +202,14 @@ class Quiz:
             for i, choice in enumerate(inst.choices):
                 grid.add_row(f"  {LETTERS[i]}.", localized(choice.text, self.lang))
             self.console.print(grid)
-        self.console.print(Text(f"{w('how.' + q.type)} · {w('keys')}", style="dim"))
+        how = w("how." + q.type)
+        if inst.choices and self.reader.arrows:
+            how += f" ({w('arrows')})"
+        self.console.print(Text(f"{how} · {w('keys')}", style="dim"))
         started = self.clock()
         hint_used = False
         while True:
-            raw = self.reader.ask("> ")
+            raw = self.reader.ask("> ", choices=len(inst.choices))
             if raw is None:
                 return "eof"
             command = raw.strip().casefold()
@@ -268,7 +233,7 @@ class Quiz:
             try:
                 response = parse(inst, raw)
             except AnswerError as exc:
-                self.console.print(Text(str(exc), style="red"))
+                self.console.print(Text(exc.message(self.lang), style="red"))
                 continue
             result = Result(inst, response, score(inst, response), hint_used)
             self._feedback(result)

@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, overload
 
 from rich.console import Console
 from rich.text import Text
@@ -25,16 +25,9 @@ from questionbank.history import History, now
 from questionbank.instance import Instance, instantiate
 from questionbank.params import ParamEngine
 from questionbank.paths import display
-from questionbank.quiz import (
-    LineReader,
-    Quiz,
-    Reader,
-    Summary,
-    TerminalReader,
-    Words,
-    quiz_types,
-)
+from questionbank.quiz import Quiz, Summary, Words, quiz_types
 from questionbank.scheduler import Memory
+from questionbank.terminput import LineReader, Reader, TerminalReader
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
 
@@ -104,25 +97,62 @@ class Setup:
 
     def reader(self) -> Reader:
         if self.stdin.isatty():
-            return TerminalReader(self.console)
+            return TerminalReader(self.console, self.stdin)
         return LineReader(self.stdin, self.console)
 
     def rng(self) -> random.Random:
         return random.Random(self.seed)
 
 
+class Plan(Sequence[Instance]):
+    """The session's instances, made one by one as the quiz reaches them.
+
+    Instantiating renders templates; doing it on demand puts the first question on
+    screen sooner. Instances are always made in order, so the shared ``rng`` is drawn
+    from in the same sequence as if all were made at once: --seed stays reproducible."""
+
+    def __init__(
+        self,
+        questions: Sequence[models.AnyQuestion],
+        rng: random.Random,
+        seed_for: Callable[[models.AnyQuestion], int],
+    ) -> None:
+        self._questions = list(questions)
+        self._rng = rng
+        self._seed_for = seed_for
+        self._made: list[Instance] = []
+        self._engine = ParamEngine()
+
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    @overload
+    def __getitem__(self, index: int) -> Instance: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Instance]: ...
+    def __getitem__(self, index: int | slice) -> Instance | list[Instance]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        while len(self._made) <= index:
+            q = self._questions[len(self._made)]
+            seed = self._seed_for(q)
+            self._made.append(instantiate(q, seed, engine=self._engine, shuffle_rng=self._rng))
+        return self._made[index]
+
+
 def _instances(
     questions: Sequence[models.AnyQuestion],
     rng: random.Random,
     seed_for: Callable[[models.AnyQuestion], int],
-) -> list[Instance]:
-    engine = ParamEngine()
-    return [instantiate(q, seed_for(q), engine=engine, shuffle_rng=rng) for q in questions]
+) -> Plan:
+    return Plan(questions, rng, seed_for)
 
 
-def plan_quiz(
-    questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random
-) -> list[Instance]:
+def plan_quiz(questions: Sequence[models.AnyQuestion], *, count: int, rng: random.Random) -> Plan:
     """``count`` questions in random order, parametric ones with random numbers; the same
     ``rng`` state always gives the same plan (that is what --seed promises)."""
     chosen = rng.sample(list(questions), min(count, len(questions)))
@@ -171,7 +201,7 @@ def plan_review(
     *,
     count: int,
     rng: random.Random,
-) -> tuple[list[Instance], list[str]]:
+) -> tuple[Plan, list[str]]:
     """The missed questions still in the bank (most recently missed first, parametric
     ones with new numbers), and the ids of missed questions no longer in it."""
     from questionbank.scheduler import fresh_seed, missed
@@ -200,6 +230,18 @@ def review(bank: Bank, setup: Setup, *, count: int) -> Summary | None:
 
 def exit_code(summary: Summary | None) -> int:
     return EXIT_INTERRUPTED if summary is not None and summary.interrupted else 0
+
+
+def guarded(run: Callable[[], Summary | None]) -> int:
+    """Run a session; Ctrl-C before the first prompt (while loading) also ends quietly.
+    Ctrl-C at a prompt is handled by the quiz itself, which then prints its summary."""
+    try:
+        return exit_code(run())
+    except KeyboardInterrupt:
+        import click
+
+        click.echo("\ninterrupted", err=True)
+        return EXIT_INTERRUPTED
 
 
 def open_history() -> History:

@@ -201,3 +201,42 @@ def test_code_questions_are_not_quizzed(bank) -> None:  # type: ignore[no-untype
     assert isinstance(q, models.CodeQuestion)
     with pytest.raises(AnswerError, match="code questions cannot be answered in a quiz"):
         parse(instantiate(q), "x")
+
+
+@pytest.mark.parametrize(
+    ("parse_call", "en", "zh"),
+    [
+        (
+            lambda: parse_letters("e", 4, single=True),
+            "'e' is not one of the choices; expected a letter from A to D",
+            "「e」不是選項之一；請輸入 A 到 D 之間的一個字母",
+        ),
+        (
+            lambda: parse_letters("", 3, single=False),
+            "expected letters from A to C, e.g. A,C",
+            "請輸入 A 到 C 之間的字母，例如 A,C",
+        ),
+        (
+            lambda: parse_letters("ab", 4, single=True),
+            "'ab' picks 2 choices; expected one letter",
+            "「ab」選了 2 個選項；這題只能選一個字母",
+        ),
+        (
+            lambda: parse_flag("也許"),
+            "'也許' is not true or false; expected t or f (對 or 錯)",
+            "「也許」不是對或錯；請輸入 t 或 f(對或錯)",
+        ),
+        (
+            lambda: parse_number("七"),
+            "'七' is not a number; expected e.g. 0.91, .91, 91% or 3/4",
+            "「七」不是數字；請輸入例如 0.91、.91、91% 或 3/4",
+        ),
+    ],
+    ids=["not-a-choice", "no-letters", "too-many", "not-flag", "not-number"],
+)
+def test_messages_in_each_language(parse_call, en: str, zh: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(AnswerError) as caught:
+        parse_call()
+    assert caught.value.message("en") == str(caught.value) == en
+    assert caught.value.message("zh-TW") == zh
+    assert caught.value.message("both") == f"{en} / {zh}"

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from questionbank import models
 from questionbank.bank import load_bank
+from questionbank.bundle import write_student_bundle
 from questionbank.cli import cli
 from tests.practice_helpers import FIXTURE, FIXTURE_BANK
 
@@ -163,3 +164,25 @@ def test_arguments_a_bundle_cannot_carry(value: object, message: str) -> None:
     with pytest.raises(QbankError) as caught:
         _literal(value, "code 't': case 'c': argument 'x'")
     assert str(caught.value) == message
+
+
+def test_course_bank_bundle_has_only_public_cases(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    course = load_bank(root / "bank")
+    write_student_bundle(course, tmp_path / "b")
+    files = [p for p in (tmp_path / "b").rglob("*") if p.is_file()]
+    assert files and all(p.suffix == ".yaml" and "bank" in p.parts for p in files)
+    assert not any("exams" in p.parts or "graders" in p.parts for p in files)
+    bundled = load_bank(tmp_path / "b" / "bank")
+    assert not any(q.exam_only for q in bundled.questions)
+    assert {q.id for q in bundled.questions} == {q.id for q in course.questions if not q.exam_only}
+    for q in bundled.questions:
+        if isinstance(q, models.CodeQuestion):
+            original = course.get(q.id)
+            assert isinstance(original, models.CodeQuestion)
+            assert q.reference is None
+            assert [c.name for c in q.cases] == [c.name for c in original.cases if not c.hidden]
+            assert all(c.expected is not None and c.generate is None for c in q.cases)
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert not line.lstrip().startswith(("reference:", "hidden:", "generate:"))

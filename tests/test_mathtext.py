@@ -12,6 +12,7 @@ FORMULAS = [
     (r"m_t = \beta_1 m_{t-1} + (1 - \beta_1) g", "mₜ = β₁ mₜ₋₁ + (1 − β₁) g"),
     (r"L = \frac{1}{2n} \sum_{i=1}^n (\hat{y}_i - y_i)^2", "L = 1/(2n) ∑ᵢ₌₁ⁿ (ŷᵢ − yᵢ)²"),
     (r"\|w\|_2^2", "‖w‖₂²"),
+    (r"\sigma^\prime(z) = \sigma(z)(1-\sigma(z))", "σ′(z) = σ(z)(1−σ(z))"),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,16 +16,13 @@ from questionbank.instance import Instance
 from questionbank.scheduler import Planner
 from questionbank.session import Filters, plan_quiz, plan_review, select
 from tests.practice_helpers import (
-    FIXTURE,
+    FIXTURE_BANK,
     db_rows,
     fixture_bank,
     right_answer,
     run_cli,
     wrong_answer,
 )
-
-GOLDEN = FIXTURE / "golden"
-UPDATE = os.environ.get("QBANK_UPDATE_GOLDEN") == "1"
 
 
 def _plan(seed: int, count: int) -> list[Instance]:
@@ -52,7 +50,9 @@ def test_full_session_all_right(tmp_path: Path, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
-def test_transcript_matches_golden(tmp_path: Path, lang: str) -> None:
+def test_transcript_matches_golden(
+    tmp_path: Path, lang: str, golden: Callable[[str, str], None]
+) -> None:
     plan = _plan(5, 5)
     typed = [
         wrong_answer(plan[0]),
@@ -71,17 +71,13 @@ def test_transcript_matches_golden(tmp_path: Path, lang: str) -> None:
         input="".join(t + "\n" for t in typed),
     )
     assert result.exit_code == 0, result.output
-    golden = GOLDEN / f"quiz_{lang}.txt"
-    if UPDATE:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(result.stdout, encoding="utf-8")
     # Semantic check first, so a refreshed golden file cannot hide a broken session.
     shown = [inst.id for inst in plan if f"· {inst.id} ·" in result.stdout]
     assert shown == [inst.id for inst in plan[:5]][: len(shown)] and len(shown) >= 4
     rows = db_rows(tmp_path)
     assert [r["question_id"] for r in rows] == [inst.id for inst in plan[:4]]
     assert [r["skipped"] for r in rows] == [0, 0, 1, 0]
-    assert result.stdout == golden.read_text(encoding="utf-8")
+    golden(f"practice/quiz_{lang}.txt", result.stdout)
 
 
 def test_review_asks_again_what_was_missed(tmp_path: Path) -> None:
@@ -256,3 +252,43 @@ def test_corrupt_history_is_moved_aside(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"warning: the history database {broken} could not be read (")
     assert f"it was moved to {moved[0]} (nothing was deleted)" in " ".join(result.stderr.split())
     assert len(db_rows(tmp_path)) == 1  # the new history holds the new answer
+
+
+def test_two_quiz_sessions_at_once_lose_no_answer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "QBANK_HOME": str(tmp_path), "NO_COLOR": "1", "PYTHONPATH": str(root)}
+    args = [sys.executable, "-m", "questionbank", "--bank", str(FIXTURE_BANK), "quiz", "-n", "7"]
+    procs = [
+        subprocess.Popen(
+            [*args, "--seed", str(seed), "--lang", lang],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for seed, lang in ((1, "en"), (2, "zh-TW"))
+    ]
+    for proc in procs:
+        _, err = proc.communicate("s\n" * 7, timeout=60)
+        assert proc.returncode == 0, err
+    rows = db_rows(tmp_path)
+    assert len(rows) == 14
+    sessions = db_rows(tmp_path, "SELECT id, lang FROM sessions ORDER BY id")
+    assert sorted(s["lang"] for s in sessions) == ["en", "zh-TW"]
+    for session in sessions:
+        answered = [r for r in rows if r["session_id"] == session["id"]]
+        assert len({r["question_id"] for r in answered}) == 7
+
+
+def test_ctrl_c_while_loading_ends_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    from questionbank.session import EXIT_INTERRUPTED, guarded
+
+    def loading() -> None:
+        raise KeyboardInterrupt
+
+    assert guarded(loading) == EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "\ninterrupted\n"

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from questionbank.history import AnswerRecord
 from questionbank.instance import instantiate
-from questionbank.quiz import LineReader, Quiz, Summary
+from questionbank.quiz import Quiz, Summary
+from questionbank.terminput import LineReader
 from tests.practice_helpers import fixture_bank, right_answer
 
 
@@ -89,10 +90,12 @@ def test_end_of_input_stops_cleanly(bank) -> None:  # type: ignore[no-untyped-de
 
 def test_ctrl_c_at_a_prompt_keeps_answers(bank) -> None:  # type: ignore[no-untyped-def]
     class Interrupting:
+        arrows = False
+
         def __init__(self) -> None:
             self.calls = 0
 
-        def ask(self, prompt: str) -> str | None:
+        def ask(self, prompt: str, *, choices: int = 0) -> str | None:
             self.calls += 1
             if self.calls > 1:
                 raise KeyboardInterrupt

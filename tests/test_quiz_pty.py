@@ -6,6 +6,7 @@ import os
 import random
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,26 @@ def test_ctrl_c_exits_cleanly_with_answers_saved(tmp_path: Path) -> None:
     assert child.exitstatus == 130
     assert "Traceback" not in output
     assert [r["question_id"] for r in db_rows(tmp_path)] == [plan[0].id]
+
+
+def test_arrow_keys_answer_choice_questions(tmp_path: Path) -> None:
+    filters = Filters(topics=("ml",))
+    plan = plan_quiz(select(fixture_bank().questions, filters), count=2, rng=random.Random(9))
+    child = _spawn(tmp_path, "quiz", "--topic", "ml", "--seed", "9", "-n", "2", "--lang", "en")
+    for inst in plan:
+        child.expect_exact("> ")
+        keys = []
+        for n, index in enumerate(inst.correct_indexes):
+            if n:
+                keys.append(",")
+            keys += ["\x1b[B"] * (index + 1)  # Down from an empty letter lands on A
+        for key in keys:
+            child.send(key)
+            time.sleep(0.05)
+        child.send("\r")
+        child.expect_exact("✓ Correct")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    rows = db_rows(tmp_path)
+    assert [(r["question_id"], r["fraction"]) for r in rows] == [(i.id, 1.0) for i in plan]

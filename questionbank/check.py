@@ -1,0 +1,137 @@
+"""`qbank check TASK FILE`: a student's file against the task's public cases, in the sandbox.
+
+Hidden cases are never used here (they are for grading). Expected values come from the
+trusted reference when the bank has one (the course bank), or from the values a student
+bundle carries (computed by the reference when the bundle was written). Either way the
+student's code runs only in the autograder's sandbox, a separate process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from questionbank import models
+from questionbank.bundle import restore_expected
+from questionbank.errors import QbankError
+from questionbank.grading.cases import (
+    CaseSetupError,
+    CaseSpec,
+    PreparedCase,
+    PreparedTask,
+    TaskSpec,
+    TrustedLoader,
+    convert_args,
+    prepare_task,
+)
+from questionbank.grading.compare import Tolerance
+from questionbank.grading.grade import SubmissionResult, grade_submission
+from questionbank.sandbox import SandboxError, SandboxServer, codec, describe_isolation
+
+
+def _tolerance(value: models.CodeTolerance) -> Tolerance:
+    return Tolerance(rtol=value.rtol, atol=value.atol)
+
+
+def public_task(task: models.CodeQuestion, root: Path) -> PreparedTask:
+    """The task with its public cases only, each with its expected value."""
+    public = [c for c in task.cases if not c.hidden]
+    if not public:
+        raise QbankError(f"code task '{task.id}' has no public case to check against")
+    spec = TaskSpec(
+        id=task.id,
+        function=task.function,
+        reference=task.reference or "",
+        root=root,
+        tolerance=_tolerance(task.tolerance),
+        timeout=task.timeout,
+        arg_types=dict(task.arg_types),
+        cases=tuple(
+            CaseSpec(
+                name=c.name,
+                points=c.points,
+                args=c.args,
+                generate=c.generate,
+                seed=c.seed,
+                tolerance=_tolerance(c.tolerance) if c.tolerance else None,
+            )
+            for c in public
+        ),
+    )
+    try:
+        if task.reference is not None:
+            return prepare_task(spec, TrustedLoader(root))
+        return _from_expected(spec, public)
+    except CaseSetupError as exc:
+        raise QbankError(f"code task '{task.id}': {exc}") from None
+
+
+def _from_expected(spec: TaskSpec, cases: list[models.CodeCase]) -> PreparedTask:
+    """A bundle's task: literal arguments and precomputed expected values."""
+    prepared = []
+    digest = hashlib.sha256(spec.id.encode())
+    for case, case_spec in zip(cases, spec.cases, strict=True):
+        if case.expected is None or case.args is None:
+            raise QbankError(
+                f"code task '{spec.id}': case {case.name!r} has no reference, so it needs "
+                "literal 'args' and an 'expected' value (as `qbank bundle --student` writes)"
+            )
+        args_blob = codec.encode(convert_args(case.args, spec.arg_types, case=case.name))
+        expected_blob = codec.encode(restore_expected(case.expected))
+        digest.update(args_blob + expected_blob)
+        prepared.append(
+            PreparedCase(
+                case.name,
+                case.points,
+                False,
+                args_blob,
+                codec.decode(expected_blob),
+                case_spec.tolerance or spec.tolerance,
+            )
+        )
+    return PreparedTask(spec, tuple(prepared), digest.hexdigest()[:16])
+
+
+def run_check(task: PreparedTask, file: Path) -> SubmissionResult:
+    try:
+        source = file.read_bytes()
+    except OSError as exc:
+        raise QbankError(f"{file}: cannot read ({exc.strerror})") from None
+    try:
+        with SandboxServer() as server:
+            return grade_submission([task], source, server, name=file.name)
+    except SandboxError as exc:
+        raise QbankError(f"the autograder's sandbox could not run: {exc}") from None
+
+
+def print_check(console: Console, result: SubmissionResult) -> None:
+    """One row per public case: passed, or what differed."""
+    (task,) = result.tasks
+    table = Table(header_style="bold")
+    table.add_column("case", overflow="fold")
+    table.add_column("result", overflow="fold")
+    table.add_column("time", justify="right", no_wrap=True)
+    for case in task.cases:
+        verdict = (
+            Text("passed", style="green")
+            if case.passed
+            # The message holds student text (tracebacks): never read as rich markup.
+            else Text.assemble(("failed", "red"), ": " + case.message)
+        )
+        table.add_row(Text(case.name), verdict, f"{case.seconds:.2f}s")
+    console.print(table)
+    passed = sum(c.passed for c in task.cases)
+    console.print(
+        Text(
+            f"{passed}/{len(task.cases)} public cases passed. Hidden cases are run only when "
+            "your work is graded.",
+            style="bold green" if passed == len(task.cases) else "bold",
+        )
+    )
+    level = result.isolation.get("level")
+    if level and level != "full":
+        console.print(f"note: sandbox isolation {describe_isolation(result.isolation)}")
