@@ -32,7 +32,7 @@ CASES = [
         "shape",
         "shape (4,3,3) vs expected (4,4,4)",
     ),
-    ("scalar vs 1-element array", 0.75, np.array([0.75]), "shape", "shape (1,) vs expected ()"),
+    ("scalar vs 1-element array", 0.75, np.array([0.75]), "shape", "shape (1) vs expected ()"),
     (
         "value",
         E3,
@@ -67,7 +67,7 @@ CASES = [
         np.ones(2),
         np.ones(2, dtype=complex),
         "structure",
-        "returned complex128 array, expected an array of shape (2,)",
+        "returned complex128 array, expected an array of shape (2)",
     ),
 ]
 
@@ -105,5 +105,5 @@ def test_subclass_and_lying_eq_are_compared_as_plain_data() -> None:
     liar = compare(node(np.ones(3)), node(Liar()), Tolerance())
     assert (
         liar is not None
-        and liar.public == "returned an object of type Liar, expected an array of shape (3,)"
+        and liar.public == "returned an object of type Liar, expected an array of shape (3)"
     )

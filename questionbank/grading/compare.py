@@ -44,7 +44,7 @@ def _describe(node: Node) -> str:
 
 
 def _shape(shape: tuple[int, ...]) -> str:
-    return f"({shape[0]},)" if len(shape) == 1 else "(" + ",".join(str(n) for n in shape) + ")"
+    return "(" + ",".join(str(n) for n in shape) + ")"
 
 
 def _as_array(node: Node) -> Array | None:
