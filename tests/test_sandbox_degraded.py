@@ -22,7 +22,8 @@ STILL_STOPPED = {
     "setsid_daemon.py": r"value",
     "fork_bomb.py": r"timeout",
     "loop_function.py": r"timeout",
-    "memory_bomb.py": r"raised",
+    # Touching 512 MiB can take longer than the 1 s case timeout on a loaded machine.
+    "memory_bomb.py": r"raised|timeout",
     "segfault.py": r"crashed",
     "os_exit.py": r"crashed",
     "ignore_sigterm.py": r"timeout",
