@@ -41,7 +41,8 @@ EXPECTED = {
     "loop_import.py": ("load_timeout", r"loading took longer than 2 s"),
     "loop_function.py": ("timeout", r"timed out after 1 s"),
     "sleep.py": ("timeout", r"timed out after 1 s"),
-    "memory_bomb.py": ("raised", r"raised MemoryError"),
+    # Under load, touching the 512 MiB allowed may take longer than the 1 s case timeout.
+    "memory_bomb.py": ("raised|timeout", r"raised MemoryError|timed out after 1 s"),
     "fork_bomb.py": ("timeout", r"timed out after 1 s"),
     "setsid_daemon.py": ("value", r"got 0, expected"),
     "network.py": ("value", r"got 0, expected"),
