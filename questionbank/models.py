@@ -273,7 +273,10 @@ class CodeCase(Strict):
     hidden: bool = Field(default=False, description="Hide inputs and expected values.")
     expected: Any = Field(
         default=None,
-        description="Precomputed expected value (only in student bundles; banks use `reference`).",
+        description=(
+            "Precomputed expected value (only in student bundles; banks use `reference`); "
+            "a tuple result is written as {__tuple__: [...]}."
+        ),
     )
     tolerance: CodeTolerance | None = Field(
         default=None, description="Overrides the task's tolerance for this case."
