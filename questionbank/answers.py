@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from questionbank import models
-from questionbank.describe import LETTERS
+from questionbank.describe import LETTERS, answer_line
 from questionbank.instance import Instance
 
 TRUE_WORDS = frozenset({"t", "true", "y", "yes", "o", "對", "是", "正確", "真"})
@@ -219,19 +219,4 @@ def score(inst: Instance, response: Response) -> Score:
 
 def correct_answer(inst: Instance) -> str:
     """The right answer as one line: 'B', 'A,C', 'true', '0.91 ± 0.005 s', 'softmax'."""
-    q = inst.question
-    if isinstance(q, models.ChoiceQuestion):
-        return ",".join(LETTERS[i] for i in inst.correct_indexes)
-    if isinstance(q, models.TrueFalseQuestion):
-        return "true" if inst.answer else "false"
-    if isinstance(q, models.NumericQuestion):
-        tol = q.tolerance
-        spread = ""
-        if isinstance(tol, models.AbsTolerance) and tol.abs:
-            spread = f" ± {tol.abs:g}"
-        elif isinstance(tol, models.RelTolerance) and tol.rel:
-            spread = f" (± {tol.rel:.2%})"
-        return f"{inst.answer:.6g}{spread}" + (f" {q.unit}" if q.unit else "")
-    if isinstance(q, models.ShortQuestion):
-        return q.answers[0] if q.answers else f"/{q.patterns[0]}/"
-    return ""
+    return answer_line(inst)

@@ -36,6 +36,58 @@ def summary(question: models.AnyQuestion) -> dict[str, Any]:
     }
 
 
+def number_text(value: float) -> str:
+    """A number as people write it: 2 not 2.0, 0.875 not 0.87500000001."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+def tolerance_text(question: models.NumericQuestion) -> str:
+    """'±0.005' or '±1%' (answer-key notation); '' for an exact answer."""
+    tol = question.tolerance
+    if isinstance(tol, models.AbsTolerance):
+        return f"±{number_text(tol.abs)}"
+    if isinstance(tol, models.RelTolerance):
+        return f"±{number_text(tol.rel * 100)}%"
+    return ""
+
+
+def key_notation(inst: Instance) -> str:
+    """The answer in answer-key.csv notation, which grade-sheet reads back: 'B', 'A,C',
+    'T', '0.875±0.005', 'Output | /out ?put/'; '' for code (the autograder grades it)."""
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        return ",".join(LETTERS[i] for i in inst.correct_indexes)
+    if isinstance(q, models.TrueFalseQuestion):
+        return "T" if inst.answer else "F"
+    if isinstance(q, models.NumericQuestion):
+        return number_text(float(inst.answer)) + tolerance_text(q)
+    if isinstance(q, models.ShortQuestion):
+        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
+    return ""
+
+
+def answer_line(inst: Instance) -> str:
+    """The right answer for people reading a terminal: 'B', 'A,C', 'true', '0.91 ± 0.005 s'."""
+    q = inst.question
+    if isinstance(q, models.ChoiceQuestion):
+        return ",".join(LETTERS[i] for i in inst.correct_indexes)
+    if isinstance(q, models.TrueFalseQuestion):
+        return "true" if inst.answer else "false"
+    if isinstance(q, models.NumericQuestion):
+        tol = q.tolerance
+        spread = ""
+        if isinstance(tol, models.AbsTolerance) and tol.abs:
+            spread = f" ± {tol.abs:g}"
+        elif isinstance(tol, models.RelTolerance) and tol.rel:
+            spread = f" (± {tol.rel:.2%})"
+        return f"{inst.answer:.6g}{spread}" + (f" {q.unit}" if q.unit else "")
+    if isinstance(q, models.ShortQuestion):
+        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
+    return ""
+
+
 def per_language(text: Localized | None, langs: list[str]) -> dict[str, str] | None:
     """A text as {lang: string} for each of ``langs`` (a plain string fills them all)."""
     if text is None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from questionbank import models
+from questionbank.describe import number_text
 from questionbank.export_common import ExportItem, LmsText
 from questionbank.export_moodle import CATEGORY_ROOT, absolute_tolerance, multi_fractions
-from questionbank.render_paper import number_text
 
 _SPECIAL = "~=#{}:"
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from questionbank import models
-from questionbank.describe import LETTERS
+from questionbank.describe import LETTERS, key_notation, number_text
 from questionbank.export_common import ExportItem
 from questionbank.instance import pick
 from questionbank.params import Localized
-from questionbank.render_paper import number_text, tolerance_text
 
 
 def _texts(text: Localized | None, langs: list[str]) -> list[str]:
@@ -27,17 +26,7 @@ def _texts(text: Localized | None, langs: list[str]) -> list[str]:
 
 
 def answer_notation(item: ExportItem) -> str:
-    inst = item.instance
-    q = inst.question
-    if isinstance(q, models.ChoiceQuestion):
-        return ",".join(LETTERS[i] for i in inst.correct_indexes)
-    if isinstance(q, models.TrueFalseQuestion):
-        return "T" if inst.answer else "F"
-    if isinstance(q, models.NumericQuestion):
-        return number_text(float(inst.answer)) + tolerance_text(q)
-    if isinstance(q, models.ShortQuestion):
-        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
-    return "(autograded)"
+    return key_notation(item.instance) or "(autograded)"
 
 
 def markdown(items: Sequence[ExportItem], langs: list[str]) -> str:

@@ -13,9 +13,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from questionbank import models
+from questionbank.describe import number_text
 from questionbank.errors import QbankError
 from questionbank.export_common import ExportItem, LmsText
-from questionbank.render_paper import number_text
 
 CATEGORY_ROOT = "$course$/top/qbank"
 # The grade fractions Moodle's importer accepts (positive half; negatives mirror them).

@@ -17,10 +17,9 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from questionbank import models
-from questionbank.describe import LETTERS
+from questionbank.describe import LETTERS, number_text
 from questionbank.export_common import ExportItem, LmsText
 from questionbank.export_moodle import absolute_tolerance
-from questionbank.render_paper import number_text
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP_NS = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"

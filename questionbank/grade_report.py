@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from questionbank.describe import number_text
 from questionbank.item_analysis import Analysis
-from questionbank.render_paper import PaperRenderer, number_text
+from questionbank.render_paper import PaperRenderer
 from questionbank.sheets import AnswerKey, Graded, scores_csv
 
 

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from questionbank.describe import LETTERS
-from questionbank.render_paper import number_text
+from questionbank.describe import LETTERS, number_text
 from questionbank.sheets import CHOICE_TYPES, AnswerKey, Graded, KeyEntry
 
 GROUP_FRACTION = 0.27

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from questionbank import models
 from questionbank.assemble import Exam, PaperItem, Version
-from questionbank.describe import LETTERS
+from questionbank.describe import LETTERS, key_notation, number_text, tolerance_text
 from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
@@ -34,35 +34,9 @@ KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
 TEMPLATE_NAMES = ("paper.html.j2", "key.html.j2", "paper.md.j2", "paper.css")
 
 
-def number_text(value: float) -> str:
-    """A number as people write it: 2 not 2.0, 0.875 not 0.87500000001."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.10g}"
-
-
-def tolerance_text(question: models.NumericQuestion) -> str:
-    tol = question.tolerance
-    if isinstance(tol, models.AbsTolerance):
-        return f"±{number_text(tol.abs)}"
-    if isinstance(tol, models.RelTolerance):
-        return f"±{number_text(tol.rel * 100)}%"
-    return ""
-
-
 def answer_text(item: PaperItem) -> str:
     """The answer in answer-key.csv notation (grade-sheet reads the same notation)."""
-    inst = item.instance
-    q = inst.question
-    if isinstance(q, models.ChoiceQuestion):
-        return ",".join(LETTERS[i] for i in inst.correct_indexes)
-    if isinstance(q, models.TrueFalseQuestion):
-        return "T" if inst.answer else "F"
-    if isinstance(q, models.NumericQuestion):
-        return number_text(float(inst.answer)) + tolerance_text(q)
-    if isinstance(q, models.ShortQuestion):
-        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
-    return ""  # code: graded by the autograder; responses hold the points earned
+    return key_notation(item.instance)
 
 
 def key_rows(exam: Exam) -> list[list[str]]:

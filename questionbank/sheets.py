@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from questionbank.describe import LETTERS
+from questionbank.describe import LETTERS, number_text
 from questionbank.errors import InputError, Location, Problem
 from questionbank.paths import display
-from questionbank.render_paper import KEY_COLUMNS, number_text
+from questionbank.render_paper import KEY_COLUMNS
 
 CHOICE_TYPES = ("mcq", "multi")
 _NUMERIC = re.compile(r"^(?P<value>[-+]?[^±]+?)(?:±(?P<tol>[^%]+)(?P<pct>%)?)?$")

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from questionbank import models
-from questionbank.describe import LETTERS, question_langs
+from questionbank.describe import LETTERS, answer_line, question_langs
 from questionbank.instance import Instance, pick
 from questionbank.mathtext import readable
 from questionbank.params import Localized
@@ -109,7 +109,7 @@ def show_instance(console: Console, inst: Instance, *, lang: str = "all") -> Non
     if isinstance(q, models.CodeQuestion):
         parts.append(Text(f"def {q.signature}", style="bold"))
         parts.append(Syntax(q.starter, "python", theme="ansi_dark"))
-    answer = _answer_text(inst)
+    answer = answer_line(inst)
     if answer:
         parts.append(Text("answer: ", style="bold green") + Text(answer))
     if inst.explanation:
@@ -120,22 +120,3 @@ def show_instance(console: Console, inst: Instance, *, lang: str = "all") -> Non
         f" · seed {inst.seed}" if q.parametric else ""
     )
     console.print(Panel(Group(*parts), title=title, subtitle=subtitle, title_align="left"))
-
-
-def _answer_text(inst: Instance) -> str:
-    q = inst.question
-    if isinstance(q, models.ChoiceQuestion):
-        return ", ".join(LETTERS[i] for i in inst.correct_indexes)
-    if isinstance(q, models.TrueFalseQuestion):
-        return "true" if inst.answer else "false"
-    if isinstance(q, models.NumericQuestion):
-        tol = q.tolerance
-        spread = ""
-        if isinstance(tol, models.AbsTolerance) and tol.abs:
-            spread = f" ± {tol.abs:g}"
-        elif isinstance(tol, models.RelTolerance) and tol.rel:
-            spread = f" (± {tol.rel:.2%})"
-        return f"{inst.answer:.6g}{spread}" + (f" {q.unit}" if q.unit else "")
-    if isinstance(q, models.ShortQuestion):
-        return " | ".join([*q.answers, *(f"/{p}/" for p in q.patterns)])
-    return ""
