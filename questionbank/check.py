@@ -20,7 +20,6 @@ from questionbank.bundle import restore_expected
 from questionbank.errors import QbankError
 from questionbank.grading.cases import (
     CaseSetupError,
-    CaseSpec,
     PreparedCase,
     PreparedTask,
     TaskSpec,
@@ -28,13 +27,9 @@ from questionbank.grading.cases import (
     convert_args,
     prepare_task,
 )
-from questionbank.grading.compare import Tolerance
 from questionbank.grading.grade import SubmissionResult, grade_submission
+from questionbank.grading.tasks import spec_of
 from questionbank.sandbox import SandboxError, SandboxServer, codec, describe_isolation
-
-
-def _tolerance(value: models.CodeTolerance) -> Tolerance:
-    return Tolerance(rtol=value.rtol, atol=value.atol)
 
 
 def public_task(task: models.CodeQuestion, root: Path) -> PreparedTask:
@@ -42,26 +37,7 @@ def public_task(task: models.CodeQuestion, root: Path) -> PreparedTask:
     public = [c for c in task.cases if not c.hidden]
     if not public:
         raise QbankError(f"code task '{task.id}' has no public case to check against")
-    spec = TaskSpec(
-        id=task.id,
-        function=task.function,
-        reference=task.reference or "",
-        root=root,
-        tolerance=_tolerance(task.tolerance),
-        timeout=task.timeout,
-        arg_types=dict(task.arg_types),
-        cases=tuple(
-            CaseSpec(
-                name=c.name,
-                points=c.points,
-                args=c.args,
-                generate=c.generate,
-                seed=c.seed,
-                tolerance=_tolerance(c.tolerance) if c.tolerance else None,
-            )
-            for c in public
-        ),
-    )
+    spec = spec_of(task, root, public)
     try:
         if task.reference is not None:
             return prepare_task(spec, TrustedLoader(root))

@@ -31,20 +31,14 @@ def _tolerance(value: models.CodeTolerance | None) -> Tolerance | None:
     return None if value is None else Tolerance(rtol=value.rtol, atol=value.atol)
 
 
-def task_spec(entry: Entry, root: Path) -> TaskSpec:
-    question = entry.question
-    if not isinstance(question, models.CodeQuestion):
-        raise QbankError(
-            f"{entry.location()}: '{question.id}' is a {question.type} question, not a code task"
-        )
-    if question.reference is None:
-        raise InputError(
-            [Problem(entry.location(), f"code task '{question.id}' has no reference to grade with")]
-        )
+def spec_of(
+    question: models.CodeQuestion, root: Path, cases: list[models.CodeCase] | None = None
+) -> TaskSpec:
+    """The grader's view of a code question (all its cases, or those given)."""
     return TaskSpec(
         id=question.id,
         function=question.function,
-        reference=question.reference,
+        reference=question.reference or "",
         root=root,
         tolerance=Tolerance(rtol=question.tolerance.rtol, atol=question.tolerance.atol),
         timeout=question.timeout,
@@ -59,9 +53,22 @@ def task_spec(entry: Entry, root: Path) -> TaskSpec:
                 seed=c.seed,
                 tolerance=_tolerance(c.tolerance),
             )
-            for c in question.cases
+            for c in (question.cases if cases is None else cases)
         ),
     )
+
+
+def task_spec(entry: Entry, root: Path) -> TaskSpec:
+    question = entry.question
+    if not isinstance(question, models.CodeQuestion):
+        raise QbankError(
+            f"{entry.location()}: '{question.id}' is a {question.type} question, not a code task"
+        )
+    if question.reference is None:
+        raise InputError(
+            [Problem(entry.location(), f"code task '{question.id}' has no reference to grade with")]
+        )
+    return spec_of(question, root)
 
 
 def prepare_entry(entry: Entry, root: Path, loader: TrustedLoader) -> PreparedTask:
