@@ -7,7 +7,9 @@ checks in :mod:`questionbank.checks` have also had their say.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,8 +164,31 @@ def _apply_defaults(question: dict[str, Any], defaults: dict[str, Any]) -> None:
             question[key] = defaults[key]
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bank loads.
+
+    Loading builds hundreds of thousands of acyclic dicts, lists and strings that all stay
+    alive; each automatic collection rescans them, which cost more than the parsing itself
+    (10,000 questions: 2.7 s with the collector, 1.2–1.5 s without). Reference counting
+    still frees everything; the collector's previous state is restored afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
     """Validate every question of every file; never stops at the first problem."""
+    with _no_cyclic_gc():
+        return _parse_files(files)
+
+
+def _parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
     entries: list[Entry] = []
     problems: list[Problem] = []
     for path in files:
