@@ -300,6 +300,10 @@ def grade_sheet(
 
 
 _LANG = click.Choice(["en", "zh-TW", "both"])
+# quiz and review ask questions the same way, so they share this option.
+_question_lang = click.option(
+    "--lang", type=_LANG, help="Language of the questions (default: from $LANG)."
+)
 
 
 @cli.command()
@@ -313,7 +317,7 @@ _LANG = click.Choice(["en", "zh-TW", "both"])
     show_default=True,
     help="How many questions.",
 )
-@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@_question_lang
 @click.option("--seed", type=int, help="Make the choice, order and numbers reproducible.")
 @click.option("--due", is_flag=True, help="Questions due for review (FSRS), weakest first.")
 @click.pass_context
@@ -350,7 +354,7 @@ def quiz(
     show_default=True,
     help="At most this many questions.",
 )
-@click.option("--lang", type=_LANG, help="Language of the questions (default: from $LANG).")
+@_question_lang
 @click.option("--seed", type=int, help="Make the order and numbers reproducible.")
 @click.pass_context
 def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -> None:
