@@ -183,11 +183,19 @@ def schema(fmt: str) -> None:
 
 @cli.command()
 @click.argument("spec", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
-              help="Folder for the papers, keys, answer-key.csv and manifest.json.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for the papers, keys, answer-key.csv and manifest.json.",
+)
 @click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (WeasyPrint).")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
-              help="A folder of templates overriding the bundled ones, file by file.")
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="A folder of templates overriding the bundled ones, file by file.",
+)
 @click.pass_context
 def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | None) -> None:
     """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
@@ -213,10 +221,20 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
 @click.option("--topic", multiple=True, help="Only these topics (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only these question types (repeatable).")
 @click.option("--lang", default=None, help="One language only (default: every language).")
-@click.option("--variants", type=click.IntRange(1, 100), default=5, show_default=True,
-              help="Fixed variants written for each parametric question.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
-              help="The file to write (.xml, .txt, .zip, .md).")
+@click.option(
+    "--variants",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Fixed variants written for each parametric question.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="The file to write (.xml, .txt, .zip, .md).",
+)
 @click.pass_context
 def export_(
     ctx: click.Context,
@@ -267,13 +285,24 @@ def export_(
 @cli.command(name="grade-sheet")
 @click.argument("key", type=click.Path(exists=True, dir_okay=False, path_type=str))
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
-              help="Folder for scores.csv and report.html.")
-@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=str),
-              help="The paper's manifest.json (default: the one beside the key, if any); "
-              "maps each version's letters to the bank's choices.")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=str),
-              help="A folder of templates overriding the bundled report.html.j2.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for scores.csv and report.html.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="The paper's manifest.json (default: the one beside the key, if any); "
+    "maps each version's letters to the bank's choices.",
+)
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="A folder of templates overriding the bundled report.html.j2.",
+)
 def grade_sheet(
     key: str, responses: str, out: str, manifest: str | None, templates: str | None
 ) -> None:
@@ -338,8 +367,9 @@ def quiz(
     def run() -> Summary | None:
         bank = _load_quick(ctx)
         with session.open_history() as history:
-            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
-                                       history=history)
+            setup = session.make_setup(
+                bank, console=_console(), lang=lang, seed=seed, history=history
+            )
             return session.quiz(bank, setup, filters, count=count, due=due)
 
     ctx.exit(session.guarded(run))
@@ -364,8 +394,9 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
     def run() -> Summary | None:
         bank = _load_quick(ctx)
         with session.open_history() as history:
-            setup = session.make_setup(bank, console=_console(), lang=lang, seed=seed,
-                                       history=history)
+            setup = session.make_setup(
+                bank, console=_console(), lang=lang, seed=seed, history=history
+            )
             return session.review(bank, setup, count=count)
 
     ctx.exit(session.guarded(run))
@@ -466,24 +497,40 @@ def _check_isolation(server_isolation: dict[str, Any], required: str | None) -> 
     order = ["minimal", "partial", "full"]
     level = server_isolation.get("level", "minimal")
     if required and order.index(level) < order.index(required):
-        _fail(f"sandbox isolation here is {describe_isolation(server_isolation)}; "
-              f"--require-isolation {required} refuses to grade")
+        _fail(
+            f"sandbox isolation here is {describe_isolation(server_isolation)}; "
+            f"--require-isolation {required} refuses to grade"
+        )
     if level != "full":
-        click.echo(f"warning: sandbox isolation {describe_isolation(server_isolation)}; "
-                   "see docs/sandbox.md", err=True)
+        click.echo(
+            f"warning: sandbox isolation {describe_isolation(server_isolation)}; "
+            "see docs/sandbox.md",
+            err=True,
+        )
 
 
 @cli.command()
 @click.argument("task")
 @click.argument("submission", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "gradescope"]),
-              default="text", show_default=True,
-              help="json: Gradescope-style results with max_score; gradescope: its fields only.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "gradescope"]),
+    default="text",
+    show_default=True,
+    help="json: Gradescope-style results with max_score; gradescope: its fields only.",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=str), help="Write here.")
 @click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
 @click.pass_context
-def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | None,
-          require_isolation: str | None) -> None:
+def grade(
+    ctx: click.Context,
+    task: str,
+    submission: str,
+    fmt: str,
+    out: str | None,
+    require_isolation: str | None,
+) -> None:
     """Grade one submission file against a code task (or an assignment file of tasks)."""
     from pathlib import Path
 
@@ -496,8 +543,9 @@ def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | N
     tasks = prepare_tasks(_load_quick(ctx), task)
     with SandboxServer() as server:
         _check_isolation(server.isolation, require_isolation)
-        result = grade_submission(tasks, Path(submission).read_bytes(), server,
-                                  name=Path(submission).name)
+        result = grade_submission(
+            tasks, Path(submission).read_bytes(), server, name=Path(submission).name
+        )
     if fmt == "text":
         if out:
             from rich.console import Console
@@ -507,8 +555,9 @@ def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | N
         else:
             print_text(result, _console())
         return
-    text = json.dumps(to_gradescope(result, strict=fmt == "gradescope"), ensure_ascii=False,
-                      indent=1)
+    text = json.dumps(
+        to_gradescope(result, strict=fmt == "gradescope"), ensure_ascii=False, indent=1
+    )
     if out:
         write_atomic(Path(out), text.encode())
     else:
@@ -518,14 +567,30 @@ def grade(ctx: click.Context, task: str, submission: str, fmt: str, out: str | N
 @cli.command(name="grade-batch")
 @click.argument("task")
 @click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=str))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=str),
-              help="Folder for <student>.json and grades.csv.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Submissions graded in parallel.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for <student>.json and grades.csv.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Submissions graded in parallel.",
+)
 @click.option("--require-isolation", type=_ISOLATION, help="Refuse to grade below this level.")
 @click.pass_context
-def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs: int,
-                require_isolation: str | None) -> None:
+def grade_batch(
+    ctx: click.Context,
+    task: str,
+    submissions: str,
+    out: str,
+    jobs: int,
+    require_isolation: str | None,
+) -> None:
     """Grade a folder (one .py or one subfolder per student); resumable; writes grades.csv."""
     from pathlib import Path
 
@@ -547,8 +612,10 @@ def grade_batch(ctx: click.Context, task: str, submissions: str, out: str, jobs:
             progress.update(bar, completed=done, total=total, description=student or "grading")
 
         summary = run_batch(tasks, Path(submissions), Path(out), jobs=jobs, on_progress=advance)
-    click.echo(f"{summary.graded} graded, {summary.skipped} unchanged (skipped), "
-               f"{summary.students} students; grades in {summary.csv_path}")
+    click.echo(
+        f"{summary.graded} graded, {summary.skipped} unchanged (skipped), "
+        f"{summary.students} students; grades in {summary.csv_path}"
+    )
 
 
 @cli.command()

@@ -7,6 +7,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from questionbank.sandbox import Job, SandboxServer, codec
 
@@ -57,3 +58,23 @@ def test_each_case_gets_its_own_deadline_and_the_rest_still_run() -> None:
     assert [o.status for o in result.outcomes] == ["timeout", "ok"]
     assert result.outcomes[0].detail == "timed out after 1 s"
     assert elapsed < 3.0
+
+
+def test_one_job_in_flight_at_a_time() -> None:
+    with SandboxServer(slot=24) as server:
+        server.submit(_job())
+        with pytest.raises(RuntimeError, match="collect"):
+            server.submit(_job())
+        first = server.collect()
+        with pytest.raises(RuntimeError, match="no job in flight"):
+            server.collect()
+        assert [o.status for o in first.outcomes] == ["ok", "ok"]
+        again = server.run(_job())
+    assert [o.payload for o in again.outcomes] == [o.payload for o in first.outcomes]
+
+
+def test_arguments_that_cannot_be_decoded_fail_their_case_only() -> None:
+    args = (b"not an encoded value", codec.encode({"x": np.ones(3)}))
+    with SandboxServer(slot=24) as server:
+        result = server.run(Job("f", IDENTITY, args, (1.0, 1.0), load_timeout=2.0))
+    assert [o.status for o in result.outcomes] == ["raised", "ok"]

@@ -14,13 +14,12 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from questionbank.grading.cases import PreparedTask
-from questionbank.grading.grade import SubmissionResult, grade_submission
+from questionbank.grading.grade import SubmissionResult, grade_in_turn
 from questionbank.grading.report import to_gradescope
 from questionbank.sandbox import SandboxConfig, SandboxServer
 
@@ -143,65 +142,121 @@ def grade_batch(
         stamp = fingerprint(submission.source(), tasks)
         if not _up_to_date(out / f"{submission.student}.json", stamp):
             pending.append((submission, stamp))
-    done = len(submissions) - len(pending)
-    if on_progress:
-        on_progress("", done, len(submissions))
-    slots: dict[int, SandboxServer] = {}
-    slot_ids = iter(range(max(jobs, 1)))
-    local = threading.local()
-    lock = threading.Lock()
-
-    def server() -> SandboxServer:
-        if not hasattr(local, "server"):
-            with lock:
-                slot = next(slot_ids)
-            local.server = SandboxServer(slot=slot, config=config)
-            slots[slot] = local.server
-        return local.server  # type: ignore[no-any-return]
-
-    def work(submission: Submission, stamp: dict[str, Any]) -> str:
-        if submission.path is None:
-            document = _unreadable(submission, tasks)
-            document["qbank"] = stamp
-        else:
-            try:
-                result = grade_submission(
-                    tasks,
-                    submission.source(),
-                    server(),
-                    name=submission.path.name,
-                    load_timeout=load_timeout,
-                )
-                document = _result_document(result, stamp)
-            except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
-                # Not stamped: a rerun grades this student again.
-                problem = f"internal grader error ({type(exc).__name__}: {exc}); rerun the batch"
-                document = _unreadable(Submission(submission.student, None, problem), tasks)
-        write_atomic(
-            out / f"{submission.student}.json",
-            json.dumps(document, ensure_ascii=False, indent=1).encode(),
-        )
-        return submission.student
-
-    try:
-        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            futures = [pool.submit(work, s, stamp) for s, stamp in pending]
-            try:
-                for future in as_completed(futures):
-                    done += 1
-                    if on_progress:
-                        on_progress(future.result(), done, len(submissions))
-            except BaseException:
-                # Ctrl-C: let the running submissions finish and be written, start no more.
-                for future in futures:
-                    future.cancel()
-                raise
-    finally:
-        for running in slots.values():
-            running.close()
+    run = _BatchRun(tasks, out, pending, len(submissions), config, on_progress, load_timeout)
+    run.grade(jobs=max(jobs, 1))
     csv_path = out / "grades.csv"
     write_atomic(csv_path, grades_csv(out, [s.student for s in submissions], tasks))
     return BatchSummary(len(pending), len(submissions) - len(pending), len(submissions), csv_path)
+
+
+Pending = tuple[Submission, dict[str, Any]]  # a submission and its fingerprint
+
+
+class _BatchRun:
+    """The pending submissions, shared by one thread and one sandbox server per slot."""
+
+    def __init__(
+        self,
+        tasks: list[PreparedTask],
+        out: Path,
+        pending: list[Pending],
+        total: int,
+        config: SandboxConfig | None,
+        on_progress: Callable[[str, int, int], None] | None,
+        load_timeout: float,
+    ) -> None:
+        self.tasks, self.out, self.config, self.load_timeout = tasks, out, config, load_timeout
+        self.queue = iter(pending)
+        self.total, self.done = total, total - len(pending)
+        self.on_progress = on_progress
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        if on_progress:
+            on_progress("", self.done, total)
+
+    def grade(self, *, jobs: int) -> None:
+        threads = [threading.Thread(target=self._slot, args=(n,)) for n in range(jobs)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:
+            # Ctrl-C: let the running submissions finish and be written, start no more.
+            self.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+        if self.errors:  # e.g. results that cannot be written: the batch cannot go on
+            raise self.errors[0]
+
+    def _slot(self, number: int) -> None:
+        try:
+            self._grade_on(number)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by grade() in the main thread
+            self.errors.append(exc)
+            self.stop.set()
+
+    def _grade_on(self, number: int) -> None:
+        taken: dict[str, Pending] = {}
+        while True:
+            server = SandboxServer(slot=number, config=self.config)
+            try:
+                graded = grade_in_turn(
+                    self.tasks, self._feed(taken), server, load_timeout=self.load_timeout
+                )
+                for (submission, stamp), result in graded:
+                    del taken[submission.student]
+                    self._finish(submission, self._document(submission, result, stamp))
+                return
+            except Exception as exc:
+                if not taken:
+                    raise
+                # The submissions in flight (up to two: one judged, one running) fail, unstamped
+                # so that a rerun grades them again; the others go on, on a fresh server.
+                for submission, _ in taken.values():
+                    self._finish(submission, self._internal_error(submission, exc))
+                taken.clear()
+            finally:
+                server.close()
+
+    def _feed(self, taken: dict[str, Pending]) -> Iterator[tuple[Pending, bytes, str]]:
+        while not self.stop.is_set():
+            with self.lock:
+                item = next(self.queue, None)
+            if item is None:
+                return
+            submission, stamp = item
+            if submission.path is None:
+                document = _unreadable(submission, self.tasks)
+                document["qbank"] = stamp
+                self._finish(submission, document)
+                continue
+            taken[submission.student] = item
+            yield item, submission.source(), submission.path.name
+
+    def _document(
+        self, submission: Submission, result: SubmissionResult, stamp: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            return _result_document(result, stamp)
+        except Exception as exc:  # noqa: BLE001 - one submission never stops the batch
+            return self._internal_error(submission, exc)
+
+    def _internal_error(self, submission: Submission, exc: Exception) -> dict[str, Any]:
+        problem = f"internal grader error ({type(exc).__name__}: {exc}); rerun the batch"
+        return _unreadable(Submission(submission.student, None, problem), self.tasks)
+
+    def _finish(self, submission: Submission, document: dict[str, Any]) -> None:
+        write_atomic(
+            self.out / f"{submission.student}.json",
+            json.dumps(document, ensure_ascii=False, indent=1).encode(),
+        )
+        with self.lock:
+            self.done += 1
+            if self.on_progress:
+                self.on_progress(submission.student, self.done, self.total)
 
 
 def grades_csv(out: Path, students: list[str], tasks: list[PreparedTask]) -> bytes:

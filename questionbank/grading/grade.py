@@ -1,16 +1,17 @@
-"""Grade one submission against prepared code tasks: one sandbox job per task."""
+"""Grade submissions against prepared code tasks: one sandbox job per task and submission."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from questionbank.grading.cases import PreparedTask
 from questionbank.grading.verdicts import CaseResult, judge_case
-from questionbank.sandbox import CaseOutcome, Job, SandboxServer
+from questionbank.sandbox import CaseOutcome, Job, JobResult, SandboxServer
 
 DEFAULT_LOAD_TIMEOUT = 5.0
+Key = TypeVar("Key")
 
 
 @dataclass(frozen=True)
@@ -42,45 +43,96 @@ def grade_submission(
     load_timeout: float = DEFAULT_LOAD_TIMEOUT,
 ) -> SubmissionResult:
     """Run source against every task (an assignment's submission defines all the functions)."""
-    started = time.monotonic()
-    results: list[TaskResult] = []
-    isolation: dict[str, Any] = dict(server.isolation)
-    stdout_bytes = 0
-    encoding_problem = _utf8_problem(source)
-    for task in tasks:
-        if encoding_problem is not None:
-            outcome = CaseOutcome("load_error", encoding_problem, 0.0, b"")
-            cases = tuple(judge_case(task, case, outcome) for case in task.cases)
-            results.append(TaskResult(task.spec.id, task.version, 0.0, task.max_score, cases))
-            continue
-        job = Job(
-            function=task.spec.function,
-            source=source,
-            args=tuple(case.args_blob for case in task.cases),
-            timeouts=(task.spec.timeout,) * len(task.cases),
-            load_timeout=load_timeout,
-            args_key=f"{task.spec.id}@{task.version}",
-        )
-        ran = server.run(job)
-        isolation = ran.isolation
-        stdout_bytes += ran.stdout_total
-        cases = tuple(
-            judge_case(task, case, o) for case, o in zip(task.cases, ran.outcomes, strict=True)
-        )
-        results.append(
-            TaskResult(
-                task.spec.id, task.version, sum(c.score for c in cases), task.max_score, cases
+    graded = grade_in_turn(tasks, [(name, source, name)], server, load_timeout=load_timeout)
+    return next(iter(graded))[1]
+
+
+def grade_in_turn(
+    tasks: list[PreparedTask],
+    submissions: Iterable[tuple[Key, bytes, str]],
+    server: SandboxServer,
+    *,
+    load_timeout: float = DEFAULT_LOAD_TIMEOUT,
+) -> Iterator[tuple[Key, SubmissionResult]]:
+    """Grade (key, source, name) submissions one after another on one server, yielding each
+    (key, result) as soon as it is done.
+
+    The next job is sent to the sandbox before the previous one is judged, so that decoding,
+    comparing and whatever the caller does with a result overlap with the next submission's run
+    instead of leaving the sandbox idle. Only one job is ever running: a submission still has
+    the sandbox to itself."""
+    in_flight: tuple[_Grading[Key], PreparedTask, Job] | None = None
+    for key, source, name in submissions:
+        grading = _Grading(key, name, len(tasks), dict(server.isolation))
+        problem = _utf8_problem(source)
+        for task in tasks:
+            if problem is not None:
+                outcome = CaseOutcome("load_error", problem, 0.0, b"")
+                grading.add(_judge_task(task, (outcome,) * len(task.cases)))
+                continue
+            job = Job(
+                function=task.spec.function,
+                source=source,
+                args=tuple(case.args_blob for case in task.cases),
+                timeouts=(task.spec.timeout,) * len(task.cases),
+                load_timeout=load_timeout,
+                args_key=f"{task.spec.id}@{task.version}",
             )
-        )
-    return SubmissionResult(
-        submission=name,
-        score=sum(r.score for r in results),
-        max_score=sum(r.max_score for r in results),
-        tasks=tuple(results),
-        execution_time=time.monotonic() - started,
-        isolation=isolation,
-        stdout_bytes=stdout_bytes,
+            finished = None if in_flight is None else (in_flight, server.collect())
+            server.submit(job)
+            in_flight = (grading, task, job)
+            if finished is not None:
+                yield from _record(*finished)
+        if grading.done():
+            yield key, grading.result()
+    if in_flight is not None:
+        yield from _record(in_flight, server.collect())
+
+
+def _record(
+    in_flight: tuple[_Grading[Key], PreparedTask, Job], ran: JobResult
+) -> Iterator[tuple[Key, SubmissionResult]]:
+    grading, task, _ = in_flight
+    grading.isolation = ran.isolation
+    grading.stdout_bytes += ran.stdout_total
+    grading.seconds += ran.elapsed
+    grading.add(_judge_task(task, ran.outcomes))
+    if grading.done():
+        yield grading.key, grading.result()
+
+
+def _judge_task(task: PreparedTask, outcomes: tuple[CaseOutcome, ...]) -> TaskResult:
+    cases = tuple(judge_case(task, case, o) for case, o in zip(task.cases, outcomes, strict=True))
+    return TaskResult(
+        task.spec.id, task.version, sum(c.score for c in cases), task.max_score, cases
     )
+
+
+class _Grading(Generic[Key]):
+    """One submission's task results as they come in."""
+
+    def __init__(self, key: Key, name: str, expected: int, isolation: dict[str, Any]) -> None:
+        self.key, self.name, self.expected, self.isolation = key, name, expected, isolation
+        self.seconds = 0.0  # in the sandbox
+        self.tasks: list[TaskResult] = []
+        self.stdout_bytes = 0
+
+    def add(self, result: TaskResult) -> None:
+        self.tasks.append(result)
+
+    def done(self) -> bool:
+        return len(self.tasks) == self.expected
+
+    def result(self) -> SubmissionResult:
+        return SubmissionResult(
+            submission=self.name,
+            score=sum(r.score for r in self.tasks),
+            max_score=sum(r.max_score for r in self.tasks),
+            tasks=tuple(self.tasks),
+            execution_time=self.seconds,
+            isolation=self.isolation,
+            stdout_bytes=self.stdout_bytes,
+        )
 
 
 def _utf8_problem(source: bytes) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -86,8 +87,14 @@ class SandboxError(RuntimeError):
     """The fork server could not be started or stopped answering."""
 
 
-def _source_root() -> str:
-    return str(Path(__file__).resolve().parents[2])
+def _server_path() -> str:
+    """PYTHONPATH for the server, which runs without site (-S): qbank's own folder and
+    numpy's. Without site, no .pth hook or sitecustomize runs in the process every job is
+    forked from, and what it would import is not copied into every job (about 4 MB here)."""
+    import numpy
+
+    folders = [str(Path(__file__).resolve().parents[2]), str(Path(numpy.__file__).parents[1])]
+    return os.pathsep.join(dict.fromkeys(folders))
 
 
 class SandboxServer:
@@ -101,6 +108,7 @@ class SandboxServer:
         self.workdir = ""
         self.uid = -1  # the uid this server's jobs run as (known once started)
         self.cached_args: set[str] = set()
+        self.in_flight: tuple[Job, bool, bool] | None = None  # (job, sent cached, sent at all)
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -122,14 +130,14 @@ class SandboxServer:
         env = {
             "PATH": "/usr/bin:/bin",
             "LANG": "C.UTF-8",
-            "PYTHONPATH": _source_root(),
+            "PYTHONPATH": _server_path(),
             "PYTHONDONTWRITEBYTECODE": "1",
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-s", "-m", "questionbank.sandbox.server", json.dumps(settings)],
+            [sys.executable, "-S", "-m", "questionbank.sandbox.server", json.dumps(settings)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -146,33 +154,31 @@ class SandboxServer:
 
     def run(self, job: Job) -> JobResult:
         """Run a job; a server that dies or hangs is replaced, and its job marked failed."""
+        self.submit(job)
+        return self.collect()
+
+    def submit(self, job: Job) -> None:
+        """Start a job without waiting for it. The caller can judge the previous job's result
+        while this one runs, then collect() it: one job in flight at a time."""
+        if self.in_flight is not None:
+            raise RuntimeError("collect() the job in flight before submitting another")
         if self.process is None or self.process.poll() is not None:
             self.cached_args.clear()
             self.start()
-        assert self.process is not None and self.process.stdin is not None
-        header: dict[str, Any] = {
-            "function": job.function,
-            "timeouts": list(job.timeouts),
-            "load_timeout": job.load_timeout,
-            "overall_timeout": job.overall(),
-            "args_key": job.args_key,
-        }
-        fd = self.process.stdin.fileno()
-        try:
-            if job.args_key is not None and job.args_key in self.cached_args:
-                send_message(fd, {**header, "cached": True}, [job.source])
-                reply = self._receive(job.overall() + 10.0)
-                if reply is not None and reply[0].get("need_args"):
-                    self.cached_args.discard(job.args_key)
-                    send_message(fd, header, [job.source, *job.args])
-                    reply = self._receive(job.overall() + 10.0)
-            else:
-                send_message(fd, header, [job.source, *job.args])
-                reply = self._receive(job.overall() + 10.0)
-                if job.args_key is not None:
-                    self.cached_args.add(job.args_key)
-        except (OSError, FrameError):
-            reply = None
+        cached = job.args_key is not None and job.args_key in self.cached_args
+        sent = self._send(job, cached=cached)
+        self.in_flight = (job, cached, sent)
+
+    def collect(self) -> JobResult:
+        """The result of the job in flight."""
+        if self.in_flight is None:
+            raise RuntimeError("no job in flight")
+        job, cached, sent = self.in_flight
+        self.in_flight = None
+        reply = self._receive(job.overall() + 10.0) if sent else None
+        if cached and reply is not None and reply[0].get("need_args"):
+            self.cached_args.discard(str(job.args_key))
+            reply = self._receive(job.overall() + 10.0) if self._send(job, cached=False) else None
         if reply is None:
             self._kill()
             outcome = CaseOutcome("sandbox_error", "the sandbox server stopped answering", 0.0, b"")
@@ -185,6 +191,27 @@ class SandboxServer:
         return JobResult(
             outcomes, blobs[0], int(meta["stdout_total"]), float(meta["elapsed"]), meta["isolation"]
         )
+
+    def _send(self, job: Job, *, cached: bool) -> bool:
+        """Write the job; with cached, only its source (the server keeps the args by key)."""
+        assert self.process is not None and self.process.stdin is not None
+        header: dict[str, Any] = {
+            "function": job.function,
+            "timeouts": list(job.timeouts),
+            "load_timeout": job.load_timeout,
+            "overall_timeout": job.overall(),
+            "args_key": job.args_key,
+        }
+        try:
+            if cached:
+                send_message(self.process.stdin.fileno(), {**header, "cached": True}, [job.source])
+            else:
+                send_message(self.process.stdin.fileno(), header, [job.source, *job.args])
+                if job.args_key is not None:
+                    self.cached_args.add(job.args_key)
+        except (OSError, FrameError):
+            return False
+        return True
 
     def ping(self) -> None:
         """Round trip: returns once the previous job's processes are all gone."""
@@ -223,6 +250,10 @@ class SandboxServer:
 
     def close(self) -> None:
         if self.process is None:
+            return
+        if self.in_flight is not None:  # abandoned mid-job: nothing to wait for
+            self.in_flight = None
+            self._kill()
             return
         assert self.process.stdin is not None
         self.process.stdin.close()

@@ -57,7 +57,15 @@ def receive_message(fd: int, deadline: float | None = None) -> tuple[dict[str, A
     if size > MAX_MESSAGE:
         raise FrameError("message too large")
     header = json.loads(read_exact(fd, size, deadline))
-    blobs = [read_exact(fd, int(n), deadline) for n in header.pop("blobs")]
+    sizes = [int(n) for n in header.pop("blobs")]
+    if any(n < 0 for n in sizes) or sum(sizes) > MAX_MESSAGE:
+        raise FrameError("bad blob sizes")
+    # One read for all the blobs: a reply carries one per case.
+    data = memoryview(read_exact(fd, sum(sizes), deadline))
+    blobs, offset = [], 0
+    for n in sizes:
+        blobs.append(bytes(data[offset : offset + n]))
+        offset += n
     return header, blobs
 
 

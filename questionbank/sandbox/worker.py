@@ -19,11 +19,14 @@ import traceback
 import types
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from questionbank.sandbox import codec, isolation
 from questionbank.sandbox.frames import student_frame, write_all
 
 SUBMISSION_NAME = "submission.py"
+# A case's keyword arguments, decoded by the server; a string says why they could not be.
+CaseArgs = dict[str, Any] | str
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Attempt:
 
     function: str
     source: bytes
-    args: tuple[bytes, ...]
+    args: tuple[CaseArgs, ...]
     start: int
     uid: int
     layers: isolation.Layers
@@ -102,9 +105,8 @@ def confine_and_run(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> N
         os.chdir(scratch)
         if attempt.layers.rlimits:
             isolation.apply_limits(attempt.limits, attempt.base_address_space)
-        sys.stdout = open(1, "w", closefd=False, errors="replace")  # noqa: SIM115
-        sys.stderr = open(2, "w", closefd=False, errors="replace")  # noqa: SIM115
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        # sys.stdin/stdout/stderr are the server's objects for fds 0-2 (see server.main), so
+        # they now read /dev/null and write to the captured output, with nothing buffered.
     except BaseException:  # noqa: BLE001
         os._exit(73)
     run_harness(attempt, str(Path(scratch, SUBMISSION_NAME)), res_fd)
@@ -136,9 +138,10 @@ def run_harness(attempt: Attempt, path: str, res_fd: int) -> None:
         send(b"E", json.dumps({"type": "missing", "message": ""}).encode())
         exit_now(0)
     send(b"L", b"")
-    for blob in attempt.args[attempt.start :]:
+    for kwargs in attempt.args[attempt.start :]:
         try:
-            kwargs = codec.decode_args(blob)
+            if isinstance(kwargs, str):
+                raise codec.DecodeError(kwargs)
             payload = encode(function(**kwargs))
         except BaseException as exc:  # noqa: BLE001
             send(b"X", _describe(exc, path, loading=False))
