@@ -59,6 +59,42 @@ for case in json.loads((folder / "cases.json").read_text()):
         pass
 """
 
+# The floor of any fork-per-submission design: a warm process that has imported numpy forks a
+# child per submission, which runs the same cases and pipes the raw outputs back. No namespaces,
+# no uid drop, no rlimits, no comparison, no result files.
+FORK_FLOOR_RUNNER = r"""
+import sys, json, os, importlib.util
+from pathlib import Path
+import numpy as np
+folder = Path(sys.argv[1])
+fn = sys.argv[2]
+cases = [{k: (np.load(folder / v) if isinstance(v, str) else v["value"])
+          for k, v in case["args"].items()}
+         for case in json.loads((folder / "cases.json").read_text())]
+for sub in sys.argv[3:]:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            spec = importlib.util.spec_from_file_location("submission", sub)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            f = getattr(mod, fn)
+            for kwargs in cases:
+                try:
+                    os.write(w, np.asarray(f(**kwargs), dtype=float).tobytes())
+                except BaseException:
+                    pass
+        finally:
+            os._exit(0)
+    os.close(w)
+    while os.read(r, 1 << 16):
+        pass
+    os.close(r)
+    os.waitpid(pid, 0)
+"""
+
 
 def overhead(runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qbank-bench-") as root:
@@ -156,6 +192,26 @@ def baseline(paths: list[Path], task, jobs: int, work: Path) -> float:  # type: 
     return time.perf_counter() - start
 
 
+def fork_floor(paths: list[Path], task, jobs: int, work: Path) -> float:  # type: ignore[no-untyped-def]
+    """Seconds for the bare fork-per-submission runner, JOBS processes in parallel (after
+    baseline() has written the cases to work/)."""
+    runner = work / "fork_floor.py"
+    runner.write_text(FORK_FLOOR_RUNNER)
+    start = time.perf_counter()
+    shares = [paths[i::jobs] for i in range(jobs)]
+    running = [
+        subprocess.Popen(
+            [sys.executable, str(runner), str(work), task.spec.function, *map(str, share)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for share in shares
+    ]
+    for process in running:
+        process.wait()
+    return time.perf_counter() - start
+
+
 def throughput(count: int, jobs: int, *, vectorized_only: bool) -> dict[str, float]:
     task = prepare_tasks(load_bank(ROOT / "bank", check=False), "conv2d")[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,6 +228,7 @@ def throughput(count: int, jobs: int, *, vectorized_only: bool) -> dict[str, flo
         work.mkdir()
         base = baseline(paths, task, jobs, work)
         base_scores = [json.loads((work / f"{p.stem}.json").read_text())["score"] for p in paths]
+        floor = fork_floor(paths, task, jobs, work)
     assert scores == base_scores, "the sandbox and the baseline disagree on some score"
     return {
         "count": count,
@@ -180,6 +237,8 @@ def throughput(count: int, jobs: int, *, vectorized_only: bool) -> dict[str, flo
         "ours_per_s": count / ours,
         "baseline_per_s": count / base,
         "ratio": base / ours,
+        "floor_s": floor,
+        "floor_ratio": base / floor,
     }
 
 
@@ -202,7 +261,9 @@ def main() -> None:
         print(
             f"conv2d x{t['count']}, -j {args.jobs}, {label}: sandbox {t['ours_s']:.1f} s "
             f"({t['ours_per_s']:.1f}/s), baseline {t['baseline_s']:.1f} s "
-            f"({t['baseline_per_s']:.1f}/s): {t['ratio']:.1f}x the baseline's throughput"
+            f"({t['baseline_per_s']:.1f}/s): {t['ratio']:.1f}x the baseline's throughput; "
+            f"bare fork per submission, no sandbox: {t['floor_s']:.1f} s, "
+            f"{t['floor_ratio']:.1f}x"
         )
 
 
