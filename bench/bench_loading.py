@@ -120,8 +120,10 @@ def main() -> None:
     print(f"yaml.CSafeLoader parse only: {baseline:.3f} s")
     print(f"qbank load + validate:      {qbank:.3f} s")
     print(f"yaml.CSafeLoader, GC paused: {baseline_nogc:.3f} s")
-    print(f"ratio: {qbank / baseline:.2f}x (target <= 2.0x); vs the GC-paused parse: "
-          f"{qbank / baseline_nogc:.2f}x")
+    print(
+        f"ratio: {qbank / baseline:.2f}x (target <= 2.0x); vs the GC-paused parse: "
+        f"{qbank / baseline_nogc:.2f}x"
+    )
     bare = startup([sys.executable, "-c", "pass"])
     help_time = startup([sys.executable, "-m", "questionbank", "--help"])
     print(f"python -c pass:     {bare * 1000:.0f} ms")

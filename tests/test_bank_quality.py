@@ -18,14 +18,34 @@ QUESTIONS = BANK.questions
 IDS = [q.id for q in QUESTIONS]
 LANGS = {"en", "zh-TW"}
 COURSE_TOPICS = {
-    "python", "numpy", "pandas", "sklearn", "ml", "nn", "optim", "regularization", "metrics",
-    "activation", "encoding", "frameworks", "cnn", "cnn-arch", "rnn", "gan", "detection", "nlp",
-    "transformer", "aoi", "ipo",
+    "python",
+    "numpy",
+    "pandas",
+    "sklearn",
+    "ml",
+    "nn",
+    "optim",
+    "regularization",
+    "metrics",
+    "activation",
+    "encoding",
+    "frameworks",
+    "cnn",
+    "cnn-arch",
+    "rnn",
+    "gan",
+    "detection",
+    "nlp",
+    "transformer",
+    "aoi",
+    "ipo",
 }
 
 
 def _bilingual(text: models.LocalizedText | None) -> bool:
-    return isinstance(text, dict) and set(text) >= LANGS and all(text[lang].strip() for lang in LANGS)
+    return (
+        isinstance(text, dict) and set(text) >= LANGS and all(text[lang].strip() for lang in LANGS)
+    )
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
@@ -36,12 +56,17 @@ def test_question_is_bilingual_explained_and_cited(q: models.AnyQuestion) -> Non
     assert q.week is not None and q.tags and q.source
 
 
-@pytest.mark.parametrize("q", [q for q in QUESTIONS if isinstance(q, models.ChoiceQuestion)],
-                         ids=[q.id for q in QUESTIONS if isinstance(q, models.ChoiceQuestion)])
+@pytest.mark.parametrize(
+    "q",
+    [q for q in QUESTIONS if isinstance(q, models.ChoiceQuestion)],
+    ids=[q.id for q in QUESTIONS if isinstance(q, models.ChoiceQuestion)],
+)
 def test_choices_are_distinct_in_every_language(q: models.ChoiceQuestion) -> None:
     for lang in LANGS:
         texts = [
-            " ".join((c.text if isinstance(c.text, str) else c.text.get(lang, "")).split()).casefold()
+            " ".join(
+                (c.text if isinstance(c.text, str) else c.text.get(lang, "")).split()
+            ).casefold()
             for c in q.choices
         ]
         assert len(set(texts)) == len(texts), f"{lang}: {texts}"
@@ -61,7 +86,11 @@ def test_parametric_question_is_well_defined_for_200_seeds(q: models.AnyQuestion
             correct = [c for c in inst.choices if c.correct]
             for lang in LANGS:
                 right = {str(c.text if isinstance(c.text, str) else c.text[lang]) for c in correct}
-                wrong = [str(c.text if isinstance(c.text, str) else c.text[lang]) for c in inst.choices if not c.correct]
+                wrong = [
+                    str(c.text if isinstance(c.text, str) else c.text[lang])
+                    for c in inst.choices
+                    if not c.correct
+                ]
                 assert not right & set(wrong), f"seed {seed}: a distractor equals the answer"
 
 

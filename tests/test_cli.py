@@ -60,15 +60,25 @@ def test_list_json_has_the_documented_fields() -> None:
     assert code == 0
     assert [r["id"] for r in rows] == ["sig-deriv", "acc-param"]
     acc = rows[1]
-    assert {k: acc[k] for k in ("type", "topic", "week", "points", "difficulty", "languages", "parametric")} == {
-        "type": "numeric", "topic": "metrics", "week": 4, "points": 1, "difficulty": 3,
-        "languages": ["en", "zh-TW"], "parametric": True,
+    assert {
+        k: acc[k]
+        for k in ("type", "topic", "week", "points", "difficulty", "languages", "parametric")
+    } == {
+        "type": "numeric",
+        "topic": "metrics",
+        "week": 4,
+        "points": 1,
+        "difficulty": 3,
+        "languages": ["en", "zh-TW"],
+        "parametric": True,
     }
     assert acc["tags"] == ["fixture"]
 
 
 def test_list_filters_combine() -> None:
-    _, out, _ = run("--bank", TINY, "list", "--format", "json", "--topic", "activation", "--tag", "fixture")
+    _, out, _ = run(
+        "--bank", TINY, "list", "--format", "json", "--topic", "activation", "--tag", "fixture"
+    )
     assert sorted(r["id"] for r in json.loads(out)) == ["act-multi", "relu-linear"]
 
 
@@ -85,12 +95,17 @@ def test_show_json_gives_texts_choices_and_answer() -> None:
     assert code == 0
     assert data["prompt"]["zh-TW"].startswith("下列何者不是")
     assert [c["correct"] for c in data["choices"]] == [False, False, False, True]
-    assert data["choices"][3]["text"] == {"en": "K-平均演算法 (K-Means)", "zh-TW": "K-平均演算法 (K-Means)"}
+    assert data["choices"][3]["text"] == {
+        "en": "K-平均演算法 (K-Means)",
+        "zh-TW": "K-平均演算法 (K-Means)",
+    }
     assert data["answer"] == ["D"]
 
 
 def test_show_json_of_parametric_question_has_params_and_answer() -> None:
-    _, out, _ = run("--bank", TINY, "show", "acc-param", "--seed", "5", "--format", "json", "--lang", "en")
+    _, out, _ = run(
+        "--bank", TINY, "show", "acc-param", "--seed", "5", "--format", "json", "--lang", "en"
+    )
     data = json.loads(out)
     p = data["params"]
     assert data["answer"] == pytest.approx((p["tp"] + p["tn"]) / sum(p.values()))
@@ -119,5 +134,7 @@ def test_help_imports_no_heavy_modules() -> None:
         "heavy = [m for m in ('pydantic', 'numpy', 'rich', 'jinja2', 'yaml') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert "HEAVY []" in out.stdout

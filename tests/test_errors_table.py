@@ -46,7 +46,9 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "choice-typo",
         MCQ_HEAD + "  choices:\n    - {text: A, corect: true}\n    - {text: B}\n",
-        ["bank/a.yaml:6:17: mcq 'q1': unknown key 'corect' in 'choices[0]' (did you mean 'correct'?)"],
+        [
+            "bank/a.yaml:6:17: mcq 'q1': unknown key 'corect' in 'choices[0]' (did you mean 'correct'?)"
+        ],
     ),
     (
         "duplicate-choice-text",
@@ -94,7 +96,9 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "duplicate-key",
         "- id: q1\n  type: tf\n  topic: ml\n  prompt: P\n  answer: true\n  answer: false\n",
-        ["bank/a.yaml:6:3: duplicate key 'answer' (first written at line 5); each key may appear once in a mapping"],
+        [
+            "bank/a.yaml:6:3: duplicate key 'answer' (first written at line 5); each key may appear once in a mapping"
+        ],
     ),
     (
         "division-by-zero-for-some-params",
@@ -200,12 +204,16 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
           reference: graders/nope.py:f
           cases: [{name: one, args: {x: 1}}]
         """,
-        ["bank/a.yaml:8:14: code 'q1': reference 'graders/nope.py:f': cannot read graders/nope.py below <root> (expected a Python file)"],
+        [
+            "bank/a.yaml:8:14: code 'q1': reference 'graders/nope.py:f': cannot read graders/nope.py below <root> (expected a Python file)"
+        ],
     ),
     (
         "numeric-tolerance-negative",
         "- {id: q1, type: numeric, topic: ml, prompt: P, answer: 1, tolerance: {abs: -1}}\n",
-        ["bank/a.yaml:1:77: numeric 'q1': 'tolerance.abs' must be greater than or equal to 0, got -1"],
+        [
+            "bank/a.yaml:1:77: numeric 'q1': 'tolerance.abs' must be greater than or equal to 0, got -1"
+        ],
     ),
 ]
 
@@ -214,7 +222,9 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
 def test_bad_bank_file_reports_exact_problem(
     in_tmp: Path, text: str | bytes, expected: list[str]
 ) -> None:
-    got = [p.replace(str(in_tmp.resolve()), "<root>") for p in problems_of(in_tmp, {"a.yaml": text})]
+    got = [
+        p.replace(str(in_tmp.resolve()), "<root>") for p in problems_of(in_tmp, {"a.yaml": text})
+    ]
     assert sorted(got) == sorted(expected)
 
 

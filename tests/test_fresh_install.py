@@ -34,7 +34,9 @@ def test_readme_main_command_works_from_a_fresh_venv(tmp_path: Path) -> None:
     python = env_dir / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", str(checkout)],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if install.returncode != 0 and "Could not find a version" in install.stderr:
         pytest.skip(f"no package index reachable: {install.stderr[-300:]}")
@@ -44,13 +46,22 @@ def test_readme_main_command_works_from_a_fresh_venv(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "QBANK_BANK"}
     qbank = env_dir / "bin" / "qbank"
     validate = subprocess.run(
-        [str(qbank), "validate"], cwd=elsewhere, capture_output=True, text=True, env=env, timeout=300
+        [str(qbank), "validate"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert validate.returncode == 0, validate.stderr[-2000:]
     assert "questions valid" in validate.stdout
     listing = subprocess.run(
-        [str(qbank), "list", "--format", "json"], cwd=elsewhere, capture_output=True, text=True,
-        env=env, timeout=300,
+        [str(qbank), "list", "--format", "json"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert listing.returncode == 0, listing.stderr[-2000:]
     assert '"id": "ml-not-supervised"' in listing.stdout or '"id":' in listing.stdout

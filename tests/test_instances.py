@@ -32,7 +32,9 @@ def test_other_seeds_give_other_values() -> None:
 def test_parametric_answer_and_texts_follow_the_params() -> None:
     inst = instantiate(BANK.get("acc-param"), 3)
     p = inst.params
-    assert inst.answer == pytest.approx((p["tp"] + p["tn"]) / (p["tp"] + p["tn"] + p["fp"] + p["fn"]))
+    assert inst.answer == pytest.approx(
+        (p["tp"] + p["tn"]) / (p["tp"] + p["tn"] + p["fp"] + p["fn"])
+    )
     assert f"TP = {p['tp']}," in pick(inst.prompt, "en")
     assert f"TN = {p['tn']}、" in pick(inst.prompt, "zh-TW")
 
@@ -81,8 +83,14 @@ def test_expressions_cannot_escape_the_sandbox(expression: str, message: str) ->
 
 def test_float_params_never_show_negative_zero() -> None:
     q = models.NumericQuestion.model_validate(
-        {"id": "z", "type": "numeric", "topic": "t", "prompt": "{{ x }}", "answer": "x",
-         "params": {"x": {"float": [-0.004, 0.004, 2]}}}
+        {
+            "id": "z",
+            "type": "numeric",
+            "topic": "t",
+            "prompt": "{{ x }}",
+            "answer": "x",
+            "params": {"x": {"float": [-0.004, 0.004, 2]}},
+        }
     )
     drawn = {str(ParamEngine().draw(q, seed)["x"]) for seed in range(50)}
     assert drawn == {"0.0"}

@@ -44,7 +44,9 @@ def test_file_level_defaults_fill_in_and_tags_merge() -> None:
 
 def test_unknown_id_suggests_close_match() -> None:
     bank = load_bank(TINY)
-    with pytest.raises(Exception, match=r"no question with id 'acc-parm' .*did you mean 'acc-param'"):
+    with pytest.raises(
+        Exception, match=r"no question with id 'acc-parm' .*did you mean 'acc-param'"
+    ):
         bank.get("acc-parm")
 
 
@@ -81,7 +83,10 @@ def test_alias_bomb_is_refused_fast_and_small(in_tmp: Path) -> None:
     (bank / "bomb.yaml").write_text("\n".join(lines) + "\n")
     out = subprocess.run(
         [sys.executable, "-c", script, str(bank)],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
         cwd=Path(__file__).parent.parent,
     ).stdout.splitlines()
     assert out[0].startswith("aliases would expand this document to 490,329,064 nodes")
@@ -111,4 +116,3 @@ def test_input_error_summary_counts_problems_and_files(in_tmp: Path) -> None:
     with pytest.raises(InputError) as info:
         load_bank(bank)
     assert str(info.value).splitlines()[-1] == "1 problem in 1 file"
-

@@ -26,7 +26,9 @@ def server() -> Iterator[SandboxServer]:
 
 
 @pytest.mark.parametrize("task", TASKS, ids=[t.id for t in TASKS])
-def test_reference_passes_and_starter_fails_its_cases(task: models.CodeQuestion, server: SandboxServer) -> None:
+def test_reference_passes_and_starter_fails_its_cases(
+    task: models.CodeQuestion, server: SandboxServer
+) -> None:
     prepared = prepare_tasks(BANK, task.id)
     assert task.reference is not None
     reference = (ROOT / task.reference.partition(":")[0]).read_bytes()
