@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -65,4 +65,21 @@ def test_readme_main_command_works_from_a_fresh_venv(tmp_path: Path) -> None:
     )
     assert listing.returncode == 0, listing.stderr[-2000:]
     assert '"id": "ml-not-supervised"' in listing.stdout or '"id":' in listing.stdout
-    assert sys.executable  # the test ran under the project's own interpreter
+    # The sandbox from an installed qbank (its server runs without site, on explicit paths).
+    submission = elsewhere / "mine.py"
+    submission.write_text(
+        "import numpy as np\n\n\ndef sigmoid_derivative(x):\n"
+        "    s = 0.5 * (1 + np.tanh(0.5 * np.asarray(x, dtype=float)))\n"
+        "    return s * (1 - s)\n"
+    )
+    graded = subprocess.run(
+        [str(qbank), "grade", "sigmoid_derivative", str(submission), "--format", "json"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    document = json.loads(graded.stdout)
+    assert document["score"] == document["max_score"] > 0, graded.stdout[-2000:]
