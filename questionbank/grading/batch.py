@@ -139,9 +139,11 @@ def grade_batch(
     submissions = find_submissions(folder)
     pending = []
     for submission in submissions:
-        stamp = fingerprint(submission.source(), tasks)
+        # Read once: the bytes graded are the bytes fingerprinted, even if the file changes.
+        source = submission.source()
+        stamp = fingerprint(source, tasks)
         if not _up_to_date(out / f"{submission.student}.json", stamp):
-            pending.append((submission, stamp))
+            pending.append((submission, stamp, source))
     run = _BatchRun(tasks, out, pending, len(submissions), config, on_progress, load_timeout)
     run.grade(jobs=max(jobs, 1))
     csv_path = out / "grades.csv"
@@ -149,7 +151,7 @@ def grade_batch(
     return BatchSummary(len(pending), len(submissions) - len(pending), len(submissions), csv_path)
 
 
-Pending = tuple[Submission, dict[str, Any]]  # a submission and its fingerprint
+Pending = tuple[Submission, dict[str, Any], bytes]  # a submission, its fingerprint, its source
 
 
 class _BatchRun:
@@ -215,26 +217,28 @@ class _BatchRun:
                     raise
                 # The submissions in flight (up to two: one judged, one running) fail, unstamped
                 # so that a rerun grades them again; the others go on, on a fresh server.
-                for submission, _ in taken.values():
+                for submission, _, _ in taken.values():
                     self._finish(submission, self._internal_error(submission, exc))
                 taken.clear()
             finally:
                 server.close()
 
-    def _feed(self, taken: dict[str, Pending]) -> Iterator[tuple[Pending, bytes, str]]:
+    def _feed(
+        self, taken: dict[str, Pending]
+    ) -> Iterator[tuple[tuple[Submission, dict[str, Any]], bytes, str]]:
         while not self.stop.is_set():
             with self.lock:
                 item = next(self.queue, None)
             if item is None:
                 return
-            submission, stamp = item
+            submission, stamp, source = item
             if submission.path is None:
                 document = _unreadable(submission, self.tasks)
                 document["qbank"] = stamp
                 self._finish(submission, document)
                 continue
             taken[submission.student] = item
-            yield item, submission.source(), submission.path.name
+            yield (submission, stamp), source, submission.path.name
 
     def _document(
         self, submission: Submission, result: SubmissionResult, stamp: dict[str, Any]
