@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 
 
 class _UserError(click.ClickException):
+    """A QbankError on its way out through click; exit_code is set per instance."""
+
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click >= 8.2 declares exit_code a ClassVar; an instance attribute still wins.
+        vars(self)["exit_code"] = exit_code
 
     def show(self, file: Any = None) -> None:
         click.echo(self.message, err=True)
