@@ -3,8 +3,9 @@
 Run from the checkout root: python bench/bench_grading.py [--count 500] [--jobs 2]
 
 1. Overhead: a submission whose function returns its input, one case; the median time of
-   grade_submission (fork, namespaces, private root, uid drop, rlimits, load, run, decode,
-   compare) with the fork server already warm. The student's own work is ~0.
+   grade_submission (memfd and pipes, fork from the zygote, namespaces, cgroup, private root,
+   uid drop, seccomp, rlimits, load, run, decode, compare) with the zygotes already warm. The
+   student's own work is ~0.
 2. Throughput: COUNT conv2d submissions (the corpus in tests/submissions/conv2d, correct and
    wrong, repeated with a comment so every file differs), graded with `grade_batch` and -j
    JOBS, against the baseline of one fresh `python` process per submission that imports
@@ -263,7 +264,8 @@ def main() -> None:
             f"({t['ours_per_s']:.1f}/s), baseline {t['baseline_s']:.1f} s "
             f"({t['baseline_per_s']:.1f}/s): {t['ratio']:.1f}x the baseline's throughput; "
             f"bare fork per submission, no sandbox: {t['floor_s']:.1f} s, "
-            f"{t['floor_ratio']:.1f}x"
+            f"{t['floor_ratio']:.1f}x; qbank reaches {t['floor_s'] / t['ours_s']:.0%} of the "
+            "floor's throughput (target: 60%)"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,7 +30,13 @@ from questionbank.grading.cases import (
 )
 from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.grading.tasks import spec_of
-from questionbank.sandbox import SandboxError, SandboxServer, codec, describe_isolation
+from questionbank.sandbox import (
+    SandboxConfig,
+    SandboxError,
+    SandboxServer,
+    codec,
+    describe_isolation,
+)
 
 
 def public_task(task: models.CodeQuestion, root: Path) -> PreparedTask:
@@ -72,42 +79,89 @@ def _from_expected(spec: TaskSpec, cases: list[models.CodeCase]) -> PreparedTask
     return PreparedTask(spec, tuple(prepared), digest.hexdigest()[:16])
 
 
+# Debug prints are welcome here: a long run of them is cut in the display, never a failure
+# (grading keeps its own cap on output).
+CHECK_MAX_STDOUT = 256 << 20
+SHOWN_STDOUT = 2000
+
+
 def run_check(task: PreparedTask, file: Path) -> SubmissionResult:
     try:
         source = file.read_bytes()
     except OSError as exc:
         raise QbankError(f"{file}: cannot read ({exc.strerror})") from None
     try:
-        with SandboxServer() as server:
+        with SandboxServer(config=SandboxConfig(max_stdout=CHECK_MAX_STDOUT)) as server:
             return grade_submission([task], source, server, name=file.name)
     except SandboxError as exc:
         raise QbankError(f"the autograder's sandbox could not run: {exc}") from None
 
 
-def print_check(console: Console, result: SubmissionResult) -> None:
-    """One row per public case: passed, or what differed."""
-    (task,) = result.tasks
+def print_check(console: Console, result: SubmissionResult, task: PreparedTask) -> None:
+    """One row per public case: passed, or what differed; then, for each failed case, its
+    inputs (public, so shown) and what it printed, as pytest shows captured output."""
+    (graded,) = result.tasks
     table = Table(header_style="bold")
     table.add_column("case", overflow="fold")
     table.add_column("result", overflow="fold")
     table.add_column("time", justify="right", no_wrap=True)
-    for case in task.cases:
+    previous = ""
+    for case in graded.cases:
+        # A load error (a SyntaxError, say) is the same for every case: shown once.
+        message = (
+            "the same" if case.kind == "load_error" and case.message == previous else case.message
+        )
+        previous = case.message
         verdict = (
             Text("passed", style="green")
             if case.passed
             # The message holds student text (tracebacks): never read as rich markup.
-            else Text.assemble(("failed", "red"), ": " + case.message)
+            else Text.assemble(("failed", "red"), ": " + message)
         )
         table.add_row(Text(case.name), verdict, f"{case.seconds:.2f}s")
     console.print(table)
-    passed = sum(c.passed for c in task.cases)
+    by_name = {c.name: c for c in task.cases}
+    for case in graded.cases:
+        if case.passed or case.kind == "load_error":
+            continue
+        console.print(Text(f"── {case.name} ──", style="bold"))
+        prepared = by_name.get(case.name)
+        if prepared is not None:
+            console.print(Text("inputs: " + describe_inputs(prepared.args_blob)))
+        if case.stdout:
+            console.print(Text("printed:", style="bold"))
+            console.print(Text(_shown(case.stdout)))
+    passed = sum(c.passed for c in graded.cases)
     console.print(
         Text(
-            f"{passed}/{len(task.cases)} public cases passed. Hidden cases are run only when "
+            f"{passed}/{len(graded.cases)} public cases passed. Hidden cases are run only when "
             "your work is graded.",
-            style="bold green" if passed == len(task.cases) else "bold",
+            style="bold green" if passed == len(graded.cases) else "bold",
         )
     )
     level = result.isolation.get("level")
     if level and level != "full":
         console.print(f"note: sandbox isolation {describe_isolation(result.isolation)}")
+
+
+def describe_inputs(blob: bytes) -> str:
+    """A public case's arguments, compactly (long arrays summarised by numpy)."""
+    try:
+        kwargs = codec.decode_args(blob)
+    except codec.DecodeError:
+        return "(could not be shown)"
+    parts = []
+    for name, value in kwargs.items():
+        if isinstance(value, np.ndarray):
+            text = np.array2string(value, threshold=40, precision=6, separator=", ")
+            text = f"array({text}, dtype={value.dtype})"
+        else:
+            text = repr(value)
+        parts.append(f"{name}={text}")
+    return ", ".join(parts)
+
+
+def _shown(text: str) -> str:
+    if len(text) <= SHOWN_STDOUT:
+        return text.rstrip("\n")
+    return text[:SHOWN_STDOUT].rstrip("\n") + f"\n… ({len(text) - SHOWN_STDOUT} more characters)"

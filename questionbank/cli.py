@@ -494,6 +494,17 @@ def _export_gradescope(ctx: click.Context, fmt: str, task: str | None, out: Path
 _ISOLATION = click.Choice(["full", "partial", "minimal"])
 
 
+def _sandbox_config() -> Any:
+    """QBANK_SANDBOX_DISABLE=net,pid,... turns layers off: to rehearse a host that lacks them
+    (Docker's default profile blocks unshare), or where a layer misbehaves."""
+    import os
+
+    from questionbank.sandbox import SandboxConfig
+
+    disabled = os.environ.get("QBANK_SANDBOX_DISABLE", "")
+    return SandboxConfig(disabled_layers=frozenset(filter(None, disabled.split(","))))
+
+
 def _check_isolation(server_isolation: dict[str, Any], required: str | None) -> None:
     from questionbank.sandbox import describe_isolation
 
@@ -537,18 +548,20 @@ def grade(
     """Grade one submission file against a code task (or an assignment file of tasks)."""
     from pathlib import Path
 
-    from questionbank.grading.batch import write_atomic
+    from questionbank.grading.batch import Submission, write_atomic
     from questionbank.grading.grade import grade_submission
     from questionbank.grading.report import print_text, to_gradescope
     from questionbank.grading.tasks import prepare_tasks
     from questionbank.sandbox import SandboxServer
 
     tasks = prepare_tasks(_load_quick(ctx), task)
-    with SandboxServer() as server:
+    try:  # never through a link, nor from a FIFO: a student may have uploaded either
+        source = Submission(Path(submission).stem, Path(submission)).source()
+    except OSError as exc:
+        _fail(f"{submission}: cannot read ({exc})")
+    with SandboxServer(config=_sandbox_config()) as server:
         _check_isolation(server.isolation, require_isolation)
-        result = grade_submission(
-            tasks, Path(submission).read_bytes(), server, name=Path(submission).name
-        )
+        result = grade_submission(tasks, source, server, name=Path(submission).name)
     if fmt == "text":
         if out:
             from rich.console import Console
@@ -604,7 +617,8 @@ def grade_batch(
     from questionbank.sandbox import SandboxServer
 
     tasks = prepare_tasks(_load_quick(ctx), task)
-    with SandboxServer(slot=0) as probe:
+    config = _sandbox_config()
+    with SandboxServer(slot=0, config=config) as probe:
         _check_isolation(probe.isolation, require_isolation)
     from rich.console import Console
 
@@ -614,7 +628,9 @@ def grade_batch(
         def advance(student: str, done: int, total: int) -> None:
             progress.update(bar, completed=done, total=total, description=student or "grading")
 
-        summary = run_batch(tasks, Path(submissions), Path(out), jobs=jobs, on_progress=advance)
+        summary = run_batch(
+            tasks, Path(submissions), Path(out), jobs=jobs, config=config, on_progress=advance
+        )
     click.echo(
         f"{summary.graded} graded, {summary.skipped} unchanged (skipped), "
         f"{summary.students} students; grades in {summary.csv_path}"
@@ -636,8 +652,11 @@ def check(ctx: click.Context, task_id: str, file: str) -> None:
 
     bank = _load_quick(ctx)
     task = public_task(code_task(bank, task_id), bank.project_root)
-    result = run_check(task, Path(file))
-    print_check(_console(), result)
+    try:
+        result = run_check(task, Path(file))
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as quiz does
+        ctx.exit(130)
+    print_check(_console(), result, task)
     ctx.exit(0 if all(c.passed for t in result.tasks for c in t.cases) else 1)
 
 

@@ -283,6 +283,20 @@ class CodeCase(Strict):
     )
 
 
+ReturnKind = Literal[
+    "int",
+    "float",
+    "bool",
+    "tuple",
+    "ndarray",
+    "ndarray[float64]",
+    "ndarray[int64]",
+    "ndarray[bool]",
+    "ndarray[float]",
+    "ndarray[int]",
+]
+
+
 class CodeQuestion(QuestionBase):
     type: Literal["code"] = Field(description="A NumPy function graded in a sandbox.")
     function: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = Field(
@@ -308,6 +322,22 @@ class CodeQuestion(QuestionBase):
         description=(
             "How to convert literal arguments: float64 (the default for numbers), int64, "
             "bool, or raw (passed as written)."
+        ),
+    )
+    returns: ReturnKind | None = Field(
+        default=None,
+        description=(
+            "What the function must return, checked on every case after its values: int, "
+            "float, bool, tuple, ndarray, or ndarray[DTYPE] (float64, int64, bool, or float / "
+            "int for any width). A wrong kind fails the case with a message saying what was "
+            "returned and what the task asks for."
+        ),
+    )
+    inputs_readonly: bool = Field(
+        default=False,
+        description=(
+            "The task says the function must not modify its inputs: after each call the "
+            "inputs are compared with what was passed, and a change fails the case."
         ),
     )
     cases: list[CodeCase] = Field(min_length=1, description="The test cases.")

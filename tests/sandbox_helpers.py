@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Container
 from pathlib import Path
 
 from questionbank.grading.cases import CaseSpec, PreparedTask, TaskSpec, prepare_task
@@ -39,7 +40,7 @@ def toy_task(*, timeout: float = 1.0) -> PreparedTask:
     return prepare_task(toy_spec(timeout=timeout))
 
 
-def processes_of_uids(uids: range) -> list[str]:
+def processes_of_uids(uids: Container[int]) -> list[str]:
     """Every live process (zombies included) whose real uid is in uids."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -56,7 +57,7 @@ def processes_of_uids(uids: range) -> list[str]:
     return found
 
 
-def files_owned_by(uids: range, roots: list[Path]) -> list[str]:
+def files_owned_by(uids: Container[int], roots: list[Path]) -> list[str]:
     found = []
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):

@@ -119,3 +119,57 @@ def test_every_course_task_reference_passes_its_bundled_public_cases(tmp_path: P
                     if not c.passed
                 ]
     assert failures == []
+
+
+PRINTING = {
+    "prints-and-fails": (
+        "import numpy as np\n\ndef scale(x, k):\n    print('debug: k is', k)\n"
+        "    return np.asarray(x) * k + 1\n"
+    ),
+    "floods-but-right": (
+        "import numpy as np\n\ndef scale(x, k):\n    print('x' * (2 << 20))\n"
+        "    return np.asarray(x) * k\n"
+    ),
+}
+
+
+def _check_source(source: str, tmp_path: Path) -> Result:
+    file = tmp_path / "mine.py"
+    file.write_text(source)
+    return CliRunner().invoke(
+        cli,
+        ["--bank", str(FIXTURE_BANK), "check", "fx-code-scale", str(file)],
+        env={"NO_COLOR": "1", "COLUMNS": "200", "QBANK_HOME": str(tmp_path / "home")},
+    )
+
+
+def test_check_shows_a_failing_cases_inputs_and_prints(tmp_path: Path) -> None:
+    result = _check_source(PRINTING["prints-and-fails"], tmp_path)
+    assert result.exit_code == 1
+    assert "── small ──" in result.output
+    assert "inputs: x=array([1., 2., 3.], dtype=float64), k=2.0" in result.output
+    assert "printed:\ndebug: k is 2.0" in result.output
+
+
+def test_check_cuts_long_debug_output_instead_of_failing(tmp_path: Path) -> None:
+    result = _check_source(PRINTING["floods-but-right"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "2/2 public cases passed." in result.output
+
+
+def test_check_shows_a_syntax_error_once(tmp_path: Path) -> None:
+    result = _check_source(SUBMISSIONS["syntax"], tmp_path)
+    assert result.output.count("syntax error in the submission") == 1
+    assert "the same" in result.output
+
+
+def test_check_stops_quietly_on_ctrl_c(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import questionbank.check as check_module
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check_module, "run_check", interrupted)
+    result = _check_source(SUBMISSIONS["right"], tmp_path)
+    assert result.exit_code == 130
+    assert "Traceback" not in result.output

@@ -214,7 +214,8 @@ def test_export_gradescope_bundle(tmp_path: Path) -> None:
     } <= names
     assert mode & 0o111
     assert "grade toy-affine" in run_script
-    assert "/autograder/results/results.json" in run_script
+    assert "--require-isolation partial" in run_script
+    assert "/autograder}" in run_script and "results/results.json" in run_script
 
 
 def test_export_task_only_with_gradescope(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The trusted client's handling of its fork server: cached inputs, a dead server, a result
-that arrives on time, and per-case timing."""
+"""The trusted client's handling of its zygotes: cached inputs, a dead zygote, per-case
+deadlines, hidden cases on their own zygote, and inputs that cannot be decoded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
 from questionbank.sandbox import Job, SandboxServer, codec
 
@@ -19,22 +18,27 @@ def _job(source: bytes = IDENTITY, **extra: object) -> Job:
     return Job("f", source, args, (1.0, 1.0), load_timeout=2.0, **extra)  # type: ignore[arg-type]
 
 
-def test_cached_inputs_are_resent_when_the_server_lacks_them() -> None:
+def _value(payload: bytes) -> codec.Node:
+    assert payload[:1] == b"\x00"
+    return codec.decode(payload[1:])
+
+
+def test_cached_inputs_are_resent_when_the_zygote_lacks_them() -> None:
     with SandboxServer(slot=21) as server:
         first = server.run(_job(args_key="k@1"))
         assert [o.status for o in first.outcomes] == ["ok", "ok"]
-        server.cached_args.add("k@2")  # the client believes the server has it; it does not
+        server.public.keys.add("k@2#public")  # the client believes the zygote has it
         second = server.run(_job(args_key="k@2"))
         assert [o.status for o in second.outcomes] == ["ok", "ok"]
-        decoded = codec.decode(second.outcomes[1].payload)
+        decoded = _value(second.outcomes[1].payload)
         assert isinstance(decoded, codec.Array) and decoded.data.shape == (2, 2)
 
 
-def test_a_killed_server_fails_its_job_and_is_replaced() -> None:
+def test_a_killed_zygote_fails_its_job_and_is_replaced() -> None:
     sleeper = b"import time\n\ndef f(x):\n    time.sleep(0.8)\n    return x\n"
     with SandboxServer(slot=22) as server:
-        assert server.process is not None
-        victim = server.process
+        victim = server.public.process
+        assert victim is not None
 
         def kill_soon() -> None:
             time.sleep(0.3)
@@ -60,17 +64,19 @@ def test_each_case_gets_its_own_deadline_and_the_rest_still_run() -> None:
     assert elapsed < 3.0
 
 
-def test_one_job_in_flight_at_a_time() -> None:
+def test_hidden_cases_run_on_the_hidden_zygote_and_keep_their_order() -> None:
+    # The public process is told only the public case: it sees one input, never the other.
+    counter = (
+        b"seen = []\n\ndef f(x):\n    seen.append(x.size)\n    return len(seen) * 10 + x.size\n"
+    )
     with SandboxServer(slot=24) as server:
-        server.submit(_job())
-        with pytest.raises(RuntimeError, match="collect"):
-            server.submit(_job())
-        first = server.collect()
-        with pytest.raises(RuntimeError, match="no job in flight"):
-            server.collect()
-        assert [o.status for o in first.outcomes] == ["ok", "ok"]
-        again = server.run(_job())
-    assert [o.payload for o in again.outcomes] == [o.payload for o in first.outcomes]
+        result = server.run(_job(counter, hidden=(True, False)))
+        uids = server.uids
+    values = [_value(o.payload) for o in result.outcomes]
+    assert all(isinstance(v, codec.Array) for v in values)
+    # Each case was the first call of its own process.
+    assert [float(v.data) for v in values if isinstance(v, codec.Array)] == [14.0, 14.0]
+    assert len(set(uids)) == 2
 
 
 def test_arguments_that_cannot_be_decoded_fail_their_case_only() -> None:

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from typing import Any
 from questionbank.grading.cases import PreparedTask
 from questionbank.grading.grade import SubmissionResult, grade_in_turn
 from questionbank.grading.report import to_gradescope
+from questionbank.grading.text import clean_text, csv_cell
 from questionbank.sandbox import SandboxConfig, SandboxServer
+from questionbank.sandbox.client import MAX_SOURCE
 
 RESULT_FORMAT = 1
 
@@ -33,7 +36,15 @@ class Submission:
     problem: str | None = None  # why no single file could be picked
 
     def source(self) -> bytes:
-        return b"" if self.path is None else self.path.read_bytes()
+        """The file's bytes, read safely: never through a symlink, never from a FIFO or a
+        device (which could block the batch or read another file as root)."""
+        if self.path is None:
+            return b""
+        fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{self.path.name} is not a regular file")
+            return handle.read(MAX_SOURCE + 1)
 
 
 @dataclass(frozen=True)
@@ -45,24 +56,73 @@ class BatchSummary:
 
 
 def find_submissions(folder: Path) -> list[Submission]:
-    """One per top-level .py file (student = file stem) or per subfolder (student = folder)."""
-    found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
+    """One per top-level .py file (student = file stem) or per subfolder (student = folder).
+
+    Symbolic links, FIFOs, devices, hidden .py files and two entries naming the same student
+    each get a per-student problem, never a crash and never a silent skip: student archives are
+    extracted into this folder, and a link in one could point at a reference or another
+    student's file, read here as root."""
+    by_student: dict[str, list[tuple[str, Submission]]] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        found = _submission_of(entry)
+        if found is not None:
+            shown = entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "")
+            by_student.setdefault(found.student, []).append((shown, found))
+    result = []
+    for student, candidates in sorted(by_student.items()):
+        if len(candidates) == 1:
+            result.append(candidates[0][1])
             continue
-        if entry.is_file() and entry.suffix == ".py":
-            found.append(Submission(entry.stem, entry))
-        elif entry.is_dir():
-            files = sorted(p for p in entry.rglob("*.py") if p.is_file())
-            named = [p for p in files if p.name == "submission.py"]
-            if len(named) == 1 or len(files) == 1:
-                found.append(Submission(entry.name, (named or files)[0]))
-            else:
-                what = (
-                    "no .py file" if not files else f"{len(files)} .py files and no submission.py"
-                )
-                found.append(Submission(entry.name, None, f"{entry.name}/ has {what}"))
-    return found
+        names = " and ".join(shown for shown, _ in candidates)
+        result.append(Submission(student, None, f"{names} both name student {student}"))
+    return result
+
+
+def _submission_of(entry: os.DirEntry[str]) -> Submission | None:
+    name = entry.name
+    stem = name.removesuffix(".py")
+    if entry.is_symlink():
+        if name.endswith(".py") or entry.is_dir():
+            problem = f"{name} is a symbolic link: only regular files are graded"
+            return Submission(stem, None, problem)
+        return None
+    if entry.is_dir(follow_symlinks=False):
+        return _folder_submission(Path(entry.path))
+    if not name.endswith(".py"):
+        return None
+    if not entry.is_file(follow_symlinks=False):
+        return Submission(stem, None, f"{name} is not a regular file (a FIFO or a device?)")
+    if name.startswith("."):
+        return Submission(stem, None, f"{name} is a hidden file: rename it without the dot")
+    return Submission(stem, Path(entry.path))
+
+
+def _folder_submission(folder: Path) -> Submission | None:
+    if folder.name.startswith((".", "__")):  # .git, __MACOSX, __pycache__: not students
+        return None
+    files, links = [], []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if not name.endswith(".py"):
+                continue
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
+                links.append(path)
+            elif not name.startswith("."):
+                files.append(path)
+        links.extend(Path(dirpath, d) for d in dirnames if Path(dirpath, d).is_symlink())
+    if links:
+        what = ", ".join(str(p.relative_to(folder)) for p in links)
+        return Submission(
+            folder.name, None, f"{folder.name}/ holds links or special files ({what}): not graded"
+        )
+    named = [p for p in files if p.name == "submission.py"]
+    if len(named) == 1 or len(files) == 1:
+        return Submission(folder.name, (named or files)[0])
+    what = "no .py file" if not files else f"{len(files)} .py files and no submission.py"
+    return Submission(folder.name, None, f"{folder.name}/ has {what}")
 
 
 def fingerprint(source: bytes, tasks: list[PreparedTask]) -> dict[str, Any]:
@@ -99,7 +159,7 @@ def _result_document(result: SubmissionResult, stamp: dict[str, Any]) -> dict[st
 
 
 def _unreadable(submission: Submission, tasks: list[PreparedTask]) -> dict[str, Any]:
-    message = submission.problem or "unreadable submission"
+    message = clean_text(submission.problem or "unreadable submission")
     tests = [
         {
             "name": f"{t.spec.id}: {c.name}",
@@ -138,16 +198,23 @@ def grade_batch(
         stale.unlink(missing_ok=True)
     submissions = find_submissions(folder)
     pending = []
-    for submission in submissions:
+    for index, submission in enumerate(submissions):
         # Read once: the bytes graded are the bytes fingerprinted, even if the file changes.
-        source = submission.source()
+        try:
+            source = submission.source()
+        except OSError as exc:
+            problem = f"{submission.path.name if submission.path else ''}: cannot read ({exc})"
+            submission = submissions[index] = Submission(submission.student, None, problem)
+            source = b""
         stamp = fingerprint(source, tasks)
         if not _up_to_date(out / f"{submission.student}.json", stamp):
             pending.append((submission, stamp, source))
     run = _BatchRun(tasks, out, pending, len(submissions), config, on_progress, load_timeout)
-    run.grade(jobs=max(jobs, 1))
     csv_path = out / "grades.csv"
-    write_atomic(csv_path, grades_csv(out, [s.student for s in submissions], tasks))
+    try:
+        run.grade(jobs=max(jobs, 1))
+    finally:  # even when the batch stops: every result written so far is in the table
+        write_atomic(csv_path, grades_csv(out, [s.student for s in submissions], tasks))
     return BatchSummary(len(pending), len(submissions) - len(pending), len(submissions), csv_path)
 
 
@@ -271,7 +338,7 @@ def grades_csv(out: Path, students: list[str], tasks: list[PreparedTask]) -> byt
         scores = document.get("task_scores", {})
         writer.writerow(
             [
-                student,
+                csv_cell(student),
                 _number(document.get("score", 0)),
                 _number(document.get("max_score", 0)),
                 *(_number(scores.get(t.spec.id, [0])[0]) for t in tasks),

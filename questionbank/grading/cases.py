@@ -62,6 +62,8 @@ class TaskSpec:
     timeout: float = 2.0
     arg_types: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    returns: str | None = None  # checked by verdicts.return_kind_problem
+    check_inputs: bool = False  # "do not modify the inputs"
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ def _spec_fingerprint(spec: TaskSpec) -> dict[str, Any]:
         "tolerance": [spec.tolerance.rtol, spec.tolerance.atol],
         "timeout": spec.timeout,
         "arg_types": dict(spec.arg_types),
+        "returns": spec.returns,
+        "check_inputs": spec.check_inputs,
         "cases": [
             [c.name, c.points, c.hidden, repr(c.args), c.generate, c.seed, repr(c.tolerance)]
             for c in spec.cases

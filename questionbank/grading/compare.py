@@ -93,9 +93,9 @@ def _compare_arrays(
 ) -> Mismatch | None:
     if got.shape != exp.shape:
         text = f"shape {_shape(got.shape)} vs expected {_shape(exp.shape)}"
-        return Mismatch(
-            "shape", prefix + text, prefix + f"wrong shape (yours: {_shape(got.shape)})"
-        )
+        # Hidden: never echo the shape, which the submission chooses (a channel out for
+        # hidden inputs).
+        return Mismatch("shape", prefix + text, prefix + "wrong shape")
     if got.dtype.kind not in "biuf":
         return Mismatch("dtype", prefix + f"dtype {got.dtype}", prefix + "non-numeric output")
     e = exp.astype(np.float64)

@@ -8,7 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from questionbank.grading.cases import PreparedTask
 from questionbank.grading.verdicts import CaseResult, judge_case
-from questionbank.sandbox import CaseOutcome, Job, JobResult, SandboxServer
+from questionbank.sandbox import CaseOutcome, Job, SandboxServer
+from questionbank.sandbox.client import MAX_SOURCE
 
 DEFAULT_LOAD_TIMEOUT = 5.0
 Key = TypeVar("Key")
@@ -55,16 +56,10 @@ def grade_in_turn(
     load_timeout: float = DEFAULT_LOAD_TIMEOUT,
 ) -> Iterator[tuple[Key, SubmissionResult]]:
     """Grade (key, source, name) submissions one after another on one server, yielding each
-    (key, result) as soon as it is done.
-
-    The next job is sent to the sandbox before the previous one is judged, so that decoding,
-    comparing and whatever the caller does with a result overlap with the next submission's run
-    instead of leaving the sandbox idle. Only one job is ever running: a submission still has
-    the sandbox to itself."""
-    in_flight: tuple[_Grading[Key], PreparedTask, Job] | None = None
+    (key, result) as soon as it is done. Each submission has the sandbox to itself."""
     for key, source, name in submissions:
-        grading = _Grading(key, name, len(tasks), dict(server.isolation))
-        problem = _utf8_problem(source)
+        grading = _Grading(key, name, len(tasks), server.isolation)
+        problem = source_problem(source)
         for task in tasks:
             if problem is not None:
                 outcome = CaseOutcome("load_error", problem, 0.0, b"")
@@ -77,28 +72,15 @@ def grade_in_turn(
                 timeouts=(task.spec.timeout,) * len(task.cases),
                 load_timeout=load_timeout,
                 args_key=f"{task.spec.id}@{task.version}",
+                hidden=tuple(case.hidden for case in task.cases),
+                check_inputs=task.spec.check_inputs,
             )
-            finished = None if in_flight is None else (in_flight, server.collect())
-            server.submit(job)
-            in_flight = (grading, task, job)
-            if finished is not None:
-                yield from _record(*finished)
-        if grading.done():
-            yield key, grading.result()
-    if in_flight is not None:
-        yield from _record(in_flight, server.collect())
-
-
-def _record(
-    in_flight: tuple[_Grading[Key], PreparedTask, Job], ran: JobResult
-) -> Iterator[tuple[Key, SubmissionResult]]:
-    grading, task, _ = in_flight
-    grading.isolation = ran.isolation
-    grading.stdout_bytes += ran.stdout_total
-    grading.seconds += ran.elapsed
-    grading.add(_judge_task(task, ran.outcomes))
-    if grading.done():
-        yield grading.key, grading.result()
+            ran = server.run(job)
+            grading.isolation = ran.isolation
+            grading.stdout_bytes += ran.stdout_total
+            grading.seconds += ran.elapsed
+            grading.add(_judge_task(task, ran.outcomes))
+        yield key, grading.result()
 
 
 def _judge_task(task: PreparedTask, outcomes: tuple[CaseOutcome, ...]) -> TaskResult:
@@ -135,7 +117,10 @@ class _Grading(Generic[Key]):
         )
 
 
-def _utf8_problem(source: bytes) -> str | None:
+def source_problem(source: bytes) -> str | None:
+    """Why a submission cannot be run at all (too large, not UTF-8), or None."""
+    if len(source) > MAX_SOURCE:
+        return f"the file is larger than {MAX_SOURCE >> 20} MiB"
     try:
         source.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,9 +1,11 @@
 """`qbank export gradescope TASK`: an autograder bundle for Gradescope's fleet.
 
-The zip holds setup.sh (installs this qbank from the bundled source), run_autograder (grades
-the one .py file in /autograder/submission and writes /autograder/results/results.json), the
-qbank package with a minimal pyproject.toml, and the course's bank/ and graders/. The
-bundle stays with the course staff on Gradescope; students only ever see the results.
+The zip holds setup.sh (installs Python >= 3.11 if needed and this qbank from the bundled
+source, then makes the bundle readable by root only), run_autograder (grades the one .py file
+in /autograder/submission at isolation level partial or better and always writes
+/autograder/results/results.json), the qbank package with a minimal pyproject.toml, and the
+course's bank/ and graders/. Students only ever see the results; their code runs as an
+unprivileged uid that cannot read the references.
 """
 
 from __future__ import annotations
@@ -20,26 +22,64 @@ from pathlib import Path
 from questionbank.errors import QbankError
 
 SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image.
+# Gradescope runs this once when it builds the autograder image (as root).
+# qbank needs Python >= 3.11; Gradescope's default image (Ubuntu 22.04) has 3.10, so a
+# standalone CPython build is installed with uv when no suitable python3 is found.
 set -euo pipefail
-apt-get update -qq && apt-get install -y -qq python3 python3-pip python3-venv >/dev/null
-python3 -m venv /autograder/qbank-venv
-/autograder/qbank-venv/bin/pip install --quiet /autograder/source/qbank
+root="${{QBANK_AUTOGRADER_ROOT:-/autograder}}"
+venv="${{QBANK_VENV:-$root/qbank-venv}}"
+if [ ! -x "$venv/bin/qbank" ]; then
+  python=""
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      python="$(command -v "$candidate")"
+      break
+    fi
+  done
+  if [ -z "$python" ]; then
+    apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null
+    python3 -m pip install --quiet uv
+    # Outside /root (mode 0700): the sandbox's uid must be able to read the interpreter.
+    python3 -m uv python install 3.12 --install-dir /opt/qbank-python
+    python="$(python3 -m uv python find 3.12)"
+  fi
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet "$root/source/qbank"
+fi
+# The references, the bank and this bundle: readable by root only. Student code runs as an
+# unprivileged uid, which then cannot read them even where the private root is unavailable.
+chown -R root:root "$root/source"
+chmod -R go-rwx "$root/source"
+find "$venv" -type d -name _data -path '*questionbank*' -exec chmod -R go-rwx {{}} +
 """
 
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission.
 set -uo pipefail
-mkdir -p /autograder/results
-shopt -s nullglob
-files=(/autograder/submission/*.py)
-if [ ${{#files[@]}} -ne 1 ]; then
-  printf '{{"score": 0, "output": "expected exactly one .py file, found %s", "tests": []}}\\n' \\
-    "${{#files[@]}}" > /autograder/results/results.json
+root="${{QBANK_AUTOGRADER_ROOT:-/autograder}}"
+venv="${{QBANK_VENV:-$root/qbank-venv}}"
+results="$root/results/results.json"
+mkdir -p "$root/results"
+rm -f "$results"
+fail() {{
+  printf '{{"score": 0, "output": "%s", "tests": []}}\\n' "$1" > "$results"
   exit 0
+}}
+shopt -s nullglob
+files=("$root"/submission/*.py)
+if [ ${{#files[@]}} -ne 1 ]; then
+  fail "expected exactly one .py file, found ${{#files[@]}}"
 fi
-/autograder/qbank-venv/bin/qbank --bank /autograder/source/qbank/bank \\
-  grade {target} "${{files[0]}}" --format gradescope --out /autograder/results/results.json
+# Official grades need at least the partial level (uid drop and rlimits); the level graded at
+# is written in the results' output.
+"$venv/bin/qbank" --bank "$root/source/qbank/bank" \\
+  grade {target} "${{files[0]}}" --format gradescope --require-isolation partial \\
+  --out "$results" 2> "$root/results/qbank-stderr.txt"
+status=$?
+if [ ! -s "$results" ]; then
+  fail "the autograder could not grade this submission (qbank exit status $status)"
+fi
 """
 
 PYPROJECT = """[build-system]
@@ -90,7 +130,7 @@ def bundle(project_root: Path, task_ids: list[str], assignment: Path | None) -> 
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add_text(archive, "setup.sh", SETUP, executable=True)
+        _add_text(archive, "setup.sh", SETUP.format(), executable=True)
         _add_text(archive, "run_autograder", RUN.format(target=target), executable=True)
         _add_text(archive, "qbank/pyproject.toml", pyproject, executable=False)
         if assignment is not None:

@@ -35,8 +35,8 @@ def to_gradescope(result: SubmissionResult, *, strict: bool = False) -> dict[str
             )
     summary = f"{_points(result.score)} / {_points(result.max_score)} points"
     level = result.isolation.get("level")
-    if level and level != "full":
-        summary += f"\nwarning: sandbox isolation {describe_isolation(result.isolation)}"
+    if level:  # the level graded at, always: official grades need partial or better
+        summary += f"\nsandbox isolation: {describe_isolation(result.isolation)}"
     document: dict[str, Any] = {
         "score": _points(result.score),
         "max_score": _points(result.max_score),

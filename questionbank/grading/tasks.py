@@ -43,6 +43,8 @@ def spec_of(
         tolerance=Tolerance(rtol=question.tolerance.rtol, atol=question.tolerance.atol),
         timeout=question.timeout,
         arg_types=dict(question.arg_types),
+        returns=question.returns,
+        check_inputs=question.inputs_readonly,
         cases=tuple(
             CaseSpec(
                 name=c.name,

@@ -1,4 +1,5 @@
-"""Isolated execution of student code: a warm fork server with namespaces, rlimits and a uid drop.
+"""Isolated execution of student code: pristine zygotes that fork one confined job per attempt
+(namespaces, private root, uid drop, seccomp, cgroup, rlimits).
 
 The trusted side uses SandboxServer (one per worker slot) to run a Job and gets back untrusted
 outcomes, which questionbank.sandbox.codec.decode turns into plain data.

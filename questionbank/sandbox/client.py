@@ -1,10 +1,24 @@
-"""Trusted side of the sandbox: start a fork server as a fresh process and run jobs on it."""
+"""Trusted side of the sandbox: start zygotes as fresh processes and run jobs on them.
+
+A slot (SandboxServer) has two zygotes: one knows only the public cases' inputs, the other only
+the hidden ones', so that the process whose messages a student may read never held a hidden
+input. For each attempt the client makes the pipes and the source's memfd, passes them to a
+zygote over its control socket, and reads the job's frames and output itself, enforcing the
+load, per-case and overall deadlines and every size cap.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import fcntl
+import hashlib
 import json
 import os
+import select
+import shutil
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -13,7 +27,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from questionbank.sandbox.frames import FrameError, receive_message, send_message
+from questionbank.sandbox import cgroups
+from questionbank.sandbox.frames import (
+    FrameError,
+    StudentStream,
+    receive_control,
+    send_control,
+)
 from questionbank.sandbox.isolation import Limits
 
 CASE_STATUSES = (
@@ -28,11 +48,17 @@ CASE_STATUSES = (
     "output_flood",
     "sandbox_error",
 )
+STDOUT_KEEP = 64 << 10  # per public case
+READ_CHUNK = 64 << 10
+MAX_SOURCE = 4 << 20
 
 
 @dataclass(frozen=True)
 class Job:
-    """One submission to run: its source and the encoded kwargs of each case (codec.encode)."""
+    """One submission to run: its source and the encoded kwargs of each case (codec.encode).
+
+    hidden marks the cases whose inputs the public zygote must never see (default: none).
+    check_inputs asks each job to report whether a call modified its inputs."""
 
     function: str
     source: bytes
@@ -40,30 +66,37 @@ class Job:
     timeouts: tuple[float, ...]
     load_timeout: float = 5.0
     overall_timeout: float | None = None
-    # Same key, same args: the server keeps them, and later jobs send the key only.
+    # Same key, same args: a zygote keeps them, and later jobs send the key only.
     args_key: str | None = None
+    hidden: tuple[bool, ...] = ()
+    check_inputs: bool = False
 
     def overall(self) -> float:
         if self.overall_timeout is not None:
             return self.overall_timeout
         return self.load_timeout + sum(self.timeouts) + 1.0
 
+    def is_hidden(self, index: int) -> bool:
+        return bool(self.hidden) and self.hidden[index]
+
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    """What happened to one case. payload is untrusted bytes: an encoded value when status is
-    'ok'; a JSON {type, message} written by the student process for 'raised'/'load_error'."""
+    """What happened to one case. payload is untrusted bytes: for 'ok', a flag byte (1: the
+    call modified its inputs) and an encoded value; for 'raised'/'load_error', a JSON
+    {type, message} written by the job."""
 
     status: str
     detail: str
     seconds: float
     payload: bytes
+    stdout: bytes = b""  # what a public case printed (its first STDOUT_KEEP bytes)
 
 
 @dataclass(frozen=True)
 class JobResult:
     outcomes: tuple[CaseOutcome, ...]
-    stdout_head: bytes
+    load_stdout: bytes  # what loading the submission printed (public process)
     stdout_total: int
     elapsed: float
     isolation: dict[str, Any]
@@ -71,44 +104,169 @@ class JobResult:
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """How submissions are confined. uid_base + slot is the uid each worker slot runs as."""
+    """How submissions are confined. Each zygote claims a uid from uid_base + slot upwards."""
 
     limits: Limits = field(default_factory=Limits)
     uid_base: int = 64000
-    max_output: int = 64 << 20
+    max_output: int = 8 << 20  # one returned value
     max_stdout: int = 1 << 20
     start_timeout: float = 60.0
-    # Layers not to use even where they work (namespace names, "uid_drop", "private_root"):
-    # for tests of degraded machines, and for kernels where a layer misbehaves.
+    # Layers not to use even where they work (namespace names, "uid_drop", "private_root",
+    # "seccomp", "cgroup"): for tests of degraded machines, and for kernels where a layer
+    # misbehaves.
     disabled_layers: frozenset[str] = frozenset()
 
 
 class SandboxError(RuntimeError):
-    """The fork server could not be started or stopped answering."""
+    """A zygote could not be started."""
 
 
-def _server_path() -> str:
-    """PYTHONPATH for the server, which runs without site (-S): qbank's own folder and
+def _zygote_path() -> str:
+    """PYTHONPATH for the zygote, which runs without site (-S): qbank's own folder and
     numpy's. Without site, no .pth hook or sitecustomize runs in the process every job is
-    forked from, and what it would import is not copied into every job (about 4 MB here)."""
+    forked from."""
     import numpy
 
     folders = [str(Path(__file__).resolve().parents[2]), str(Path(numpy.__file__).parents[1])]
     return os.pathsep.join(dict.fromkeys(folders))
 
 
+class _ZygoteDied(Exception):
+    pass
+
+
+class Zygote:
+    """One zygote process and its control socket."""
+
+    def __init__(self, *, slot: int, config: SandboxConfig) -> None:
+        self.slot, self.config = slot, config
+        self.process: subprocess.Popen[bytes] | None = None
+        self.control: socket.socket | None = None
+        self.hello: dict[str, Any] = {}
+        self.keys: set[str] = set()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        _remove_stale_workdirs()
+        cgroups.remove_stale("qbank-")
+        settings = {
+            "slot": self.slot,
+            "uid_base": self.config.uid_base,
+            "limits": asdict(self.config.limits),
+            "disabled": sorted(self.config.disabled_layers),
+        }
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": _zygote_path(),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-S",
+                    "-m",
+                    "questionbank.sandbox.zygote",
+                    json.dumps(settings),
+                    str(theirs.fileno()),
+                ],
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd="/",
+                close_fds=True,
+                pass_fds=(theirs.fileno(),),
+            )
+        finally:
+            theirs.close()
+        self.control = ours
+        self.keys.clear()
+        try:
+            self.hello = self.receive(self.config.start_timeout)
+        except _ZygoteDied:
+            self.kill()
+            raise SandboxError("the sandbox did not start (see the messages above)") from None
+
+    def send(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+        assert self.control is not None
+        try:
+            send_control(self.control, message, fds)
+        except OSError:
+            raise _ZygoteDied from None
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        assert self.control is not None
+        if not select.select([self.control], [], [], timeout)[0]:
+            raise _ZygoteDied
+        try:
+            message, fds = receive_control(self.control)
+        except OSError:
+            raise _ZygoteDied from None
+        for fd in fds:
+            os.close(fd)
+        return message
+
+    def load_args(self, key: str, blobs: list[bytes]) -> None:
+        header = struct.pack(f"<I{len(blobs)}I", len(blobs), *(len(b) for b in blobs))
+        fd = _sealed_memfd("qbank-args", header + b"".join(blobs))
+        try:
+            self.send({"op": "args", "key": key}, (fd,))
+        finally:
+            os.close(fd)
+        self.receive(60.0)
+        self.keys.add(key)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            self.process.wait()
+        self._forget()
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._forget()
+
+    def _forget(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        self.process = None
+        self.keys.clear()
+        workdir = str(self.hello.get("workdir", ""))
+        # The private root was mounted on <workdir>/root in the zygote's own mount namespace;
+        # on the host both are empty directories.
+        if workdir.startswith(tempfile.gettempdir()):
+            for path in (Path(workdir, "root"), Path(workdir)):
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+        cgroups.remove([str(p) for p in self.hello.get("cgroups", [])])
+
+
 class SandboxServer:
-    """A fork server for one worker slot. Not thread-safe: use one per thread."""
+    """A worker slot: a public and a hidden zygote. Not thread-safe: use one per thread."""
 
     def __init__(self, *, slot: int = 0, config: SandboxConfig | None = None) -> None:
         self.slot = slot
         self.config = config or SandboxConfig()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.isolation: dict[str, Any] = {}
-        self.workdir = ""
-        self.uid = -1  # the uid this server's jobs run as (known once started)
-        self.cached_args: set[str] = set()
-        self.in_flight: tuple[Job, bool, bool] | None = None  # (job, sent cached, sent at all)
+        self.public = Zygote(slot=2 * slot, config=self.config)
+        self.hidden = Zygote(slot=2 * slot + 1, config=self.config)
 
     def __enter__(self) -> SandboxServer:
         self.start()
@@ -117,158 +275,340 @@ class SandboxServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def isolation(self) -> dict[str, Any]:
+        return dict(self.public.hello.get("isolation", {}))
+
+    @property
+    def uids(self) -> tuple[int, ...]:
+        """The uids this slot's jobs run as (known once started)."""
+        return tuple(int(z.hello["uid"]) for z in (self.public, self.hidden) if z.hello)
+
     def start(self) -> None:
-        _remove_stale_workdirs()
-        settings = {
-            "slot": self.slot,
-            "uid_base": self.config.uid_base,
-            "limits": asdict(self.config.limits),
-            "max_output": self.config.max_output,
-            "max_stdout": self.config.max_stdout,
-            "disabled": sorted(self.config.disabled_layers),
-        }
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": _server_path(),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-S", "-m", "questionbank.sandbox.server", json.dumps(settings)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd="/",
-            close_fds=True,
-        )
-        hello = self._receive(self.config.start_timeout)
-        if hello is None:
-            self._kill()
-            raise SandboxError("the sandbox server did not start (see the messages above)")
-        self.isolation = hello[0]["isolation"]
-        self.workdir = str(hello[0].get("workdir", ""))
-        self.uid = int(hello[0]["uid"])
-
-    def run(self, job: Job) -> JobResult:
-        """Run a job; a server that dies or hangs is replaced, and its job marked failed."""
-        self.submit(job)
-        return self.collect()
-
-    def submit(self, job: Job) -> None:
-        """Start a job without waiting for it. The caller can judge the previous job's result
-        while this one runs, then collect() it: one job in flight at a time."""
-        if self.in_flight is not None:
-            raise RuntimeError("collect() the job in flight before submitting another")
-        if self.process is None or self.process.poll() is not None:
-            self.cached_args.clear()
-            self.start()
-        cached = job.args_key is not None and job.args_key in self.cached_args
-        sent = self._send(job, cached=cached)
-        self.in_flight = (job, cached, sent)
-
-    def collect(self) -> JobResult:
-        """The result of the job in flight."""
-        if self.in_flight is None:
-            raise RuntimeError("no job in flight")
-        job, cached, sent = self.in_flight
-        self.in_flight = None
-        reply = self._receive(job.overall() + 10.0) if sent else None
-        if cached and reply is not None and reply[0].get("need_args"):
-            self.cached_args.discard(str(job.args_key))
-            reply = self._receive(job.overall() + 10.0) if self._send(job, cached=False) else None
-        if reply is None:
-            self._kill()
-            outcome = CaseOutcome("sandbox_error", "the sandbox server stopped answering", 0.0, b"")
-            return JobResult((outcome,) * len(job.args), b"", 0, 0.0, self.isolation)
-        meta, blobs = reply
-        outcomes = tuple(
-            CaseOutcome(o["status"], o["detail"], float(o["seconds"]), payload)
-            for o, payload in zip(meta["outcomes"], blobs[1:], strict=True)
-        )
-        return JobResult(
-            outcomes, blobs[0], int(meta["stdout_total"]), float(meta["elapsed"]), meta["isolation"]
-        )
-
-    def _send(self, job: Job, *, cached: bool) -> bool:
-        """Write the job; with cached, only its source (the server keeps the args by key)."""
-        assert self.process is not None and self.process.stdin is not None
-        header: dict[str, Any] = {
-            "function": job.function,
-            "timeouts": list(job.timeouts),
-            "load_timeout": job.load_timeout,
-            "overall_timeout": job.overall(),
-            "args_key": job.args_key,
-        }
-        try:
-            if cached:
-                send_message(self.process.stdin.fileno(), {**header, "cached": True}, [job.source])
-            else:
-                send_message(self.process.stdin.fileno(), header, [job.source, *job.args])
-                if job.args_key is not None:
-                    self.cached_args.add(job.args_key)
-        except (OSError, FrameError):
-            return False
-        return True
-
-    def ping(self) -> None:
-        """Round trip: returns once the previous job's processes are all gone."""
-        if self.process is None or self.process.stdin is None:
-            return
-        send_message(self.process.stdin.fileno(), {"ping": True}, [])
-        if self._receive(30.0) is None:
-            self._kill()
-            raise SandboxError("the sandbox server stopped answering")
-
-    def _receive(self, timeout: float) -> tuple[dict[str, Any], list[bytes]] | None:
-        """The server's next message; None if it died, garbled it or took longer than timeout
-        (the server is trusted: any of these means it is broken and must be replaced)."""
-        assert self.process is not None and self.process.stdout is not None
-        try:
-            return receive_message(self.process.stdout.fileno(), time.monotonic() + timeout)
-        except (OSError, FrameError, ValueError):
-            return None
-
-    def _kill(self) -> None:
-        self.cached_args.clear()
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-        self._remove_workdir()
-
-    def _remove_workdir(self) -> None:
-        # The server's private root was mounted on <workdir>/root in its own mount namespace;
-        # on the host both are empty directories.
-        if self.workdir.startswith(tempfile.gettempdir()):
-            for path in (Path(self.workdir, "root"), Path(self.workdir)):
-                with contextlib.suppress(OSError):
-                    path.rmdir()
-        self.workdir = ""
+        for zygote in (self.public, self.hidden):
+            if not zygote.alive:
+                zygote.start()
 
     def close(self) -> None:
-        if self.process is None:
-            return
-        if self.in_flight is not None:  # abandoned mid-job: nothing to wait for
-            self.in_flight = None
-            self._kill()
-            return
-        assert self.process.stdin is not None
-        self.process.stdin.close()
+        for zygote in (self.public, self.hidden):
+            zygote.close()
+
+    def ping(self) -> None:
+        """Round trip to both zygotes: returns once the previous job's processes are gone."""
+        for zygote in (self.public, self.hidden):
+            if zygote.alive:
+                try:
+                    zygote.send({"op": "ping"})
+                    zygote.receive(30.0)
+                except _ZygoteDied:
+                    zygote.kill()
+
+    def run(self, job: Job) -> JobResult:
+        """Run a job's public cases on the public zygote, then its hidden cases on the hidden
+        one. A zygote that dies or hangs is replaced, and its cases marked failed."""
+        self.start()
+        started = time.monotonic()
+        run = _JobRun(job, self.config, started + job.overall())
+        source_fd = _sealed_memfd("submission", job.source[: MAX_SOURCE + 1])
         try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._kill()
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
-        self.process = None
-        self._remove_workdir()
+            for zygote, hidden in ((self.public, False), (self.hidden, True)):
+                indices = [i for i in range(len(job.args)) if job.is_hidden(i) == hidden]
+                if indices:
+                    self._run_cases(zygote, job, indices, source_fd, run, hidden=hidden)
+        finally:
+            os.close(source_fd)
+        outcomes = tuple(
+            dataclasses.replace(run.outcomes[i], stdout=bytes(run.case_stdout.get(i, b"")))
+            for i in range(len(job.args))
+        )
+        return JobResult(
+            outcomes,
+            bytes(run.load_stdout),
+            run.stdout_total,
+            time.monotonic() - started,
+            dict(self.public.hello.get("isolation", {})),
+        )
+
+    def _run_cases(
+        self,
+        zygote: Zygote,
+        job: Job,
+        indices: list[int],
+        source_fd: int,
+        run: _JobRun,
+        *,
+        hidden: bool,
+    ) -> None:
+        key = (job.args_key or _digest(job.args)) + ("#hidden" if hidden else "#public")
+        position = 0
+        while position < len(indices):
+            if time.monotonic() >= run.overall_deadline:
+                for index in indices[position:]:
+                    run.record(index, "overall_timeout", "the whole submission ran out of time")
+                return
+            try:
+                if not zygote.alive:
+                    zygote.start()
+                if key not in zygote.keys:
+                    zygote.load_args(key, [job.args[i] for i in indices])
+                done = self._attempt(zygote, job, key, indices, position, source_fd, run)
+            except _ZygoteDied:
+                zygote.kill()
+                for index in indices[position:]:
+                    if index not in run.outcomes:
+                        run.record(index, "sandbox_error", "the sandbox stopped answering")
+                return
+            position = done
+
+    def _attempt(
+        self,
+        zygote: Zygote,
+        job: Job,
+        key: str,
+        indices: list[int],
+        position: int,
+        source_fd: int,
+        run: _JobRun,
+    ) -> int:
+        """One forked job for indices[position:]; returns the position to go on from."""
+        res_r, res_w = os.pipe2(os.O_CLOEXEC)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        scratch = self._host_scratch(zygote)
+        scratch_fd = os.open(scratch or os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        message = {
+            "op": "run",
+            "key": key,
+            "function": job.function,
+            "cases": list(range(position, len(indices))),
+            "check_inputs": job.check_inputs,
+        }
+        try:
+            try:
+                zygote.send(message, (source_fd, res_w, out_w, scratch_fd))
+            finally:
+                for fd in (res_w, out_w, scratch_fd):
+                    os.close(fd)
+            reply = zygote.receive(30.0)
+            if reply.get("need_args"):
+                zygote.keys.discard(key)
+                raise _NeedArgs
+            reader = _AttemptReader(job, indices, position, run, self.config, res_r, out_r)
+            grace = reader.read()
+            zygote.send({"op": "finish", "grace": grace})
+            exited = zygote.receive(30.0)
+            return reader.conclude(int(exited.get("exited", -1)))
+        except _NeedArgs:
+            zygote.load_args(key, [job.args[i] for i in indices])
+            return position
+        finally:
+            os.close(res_r)
+            os.close(out_r)
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def _host_scratch(self, zygote: Zygote) -> str:
+        """Without a private root, each attempt works in a fresh private folder on the host,
+        made and removed here: the zygote never reads what a job left behind."""
+        if zygote.hello.get("isolation", {}).get("private_root"):
+            return ""
+        path = tempfile.mkdtemp(prefix="qbank-scratch-")
+        if zygote.hello["isolation"].get("uid_drop"):
+            os.chown(path, int(zygote.hello["uid"]), int(zygote.hello["uid"]))
+        Path(path).chmod(0o700)
+        return path
+
+
+class _NeedArgs(Exception):
+    pass
+
+
+class _JobRun:
+    """The outcomes of one job as its attempts come in, by case index."""
+
+    def __init__(self, job: Job, config: SandboxConfig, overall_deadline: float) -> None:
+        self.job, self.config = job, config
+        self.overall_deadline = overall_deadline
+        self.outcomes: dict[int, CaseOutcome] = {}
+        self.load_stdout = bytearray()
+        self.case_stdout: dict[int, bytes] = {}
+        self.stdout_total = 0
+
+    def record(
+        self, index: int, status: str, detail: str, payload: bytes = b"", seconds: float = 0.0
+    ) -> None:
+        self.outcomes[index] = CaseOutcome(status, detail, seconds, payload)
+
+
+class _AttemptReader:
+    """Reads one attempt's pipes until its cases are done or a deadline passes."""
+
+    def __init__(
+        self,
+        job: Job,
+        indices: list[int],
+        position: int,
+        run: _JobRun,
+        config: SandboxConfig,
+        res_r: int,
+        out_r: int,
+    ) -> None:
+        self.job, self.indices, self.position, self.run = job, indices, position, run
+        self.config, self.res_r, self.out_r = config, res_r, out_r
+        self.public = not job.is_hidden(indices[0])
+        self.failure: tuple[str, str] | None = None
+        self.loaded = False
+        self.closed = False
+        self.phase_start = time.monotonic()
+        self.printed = bytearray()  # by the case running now (public cases only)
+        # Per attempt: a flood in one case must not fail the next attempt's cases.
+        self.printed_total = 0
+        os.set_blocking(out_r, False)
+
+    def read(self) -> float:
+        """Read until done; returns the grace period the zygote should give the job."""
+        job, stream = self.job, StudentStream(self.config.max_output)
+        open_fds = {self.res_r, self.out_r}
+        try:
+            while self.res_r in open_fds and self.position < len(self.indices):
+                index = self.indices[self.position]
+                limit = job.timeouts[index] if self.loaded else job.load_timeout
+                deadline = min(self.phase_start + limit, self.run.overall_deadline)
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    self.failure = self._deadline_failure(deadline, index)
+                    return 0.0
+                ready, _, _ = select.select(list(open_fds), [], [], wait)
+                # Output first: a case's prints are flushed before its result frame.
+                if (self.out_r in ready or self.res_r in ready) and self.out_r in open_fds:
+                    if not self._drain_output():
+                        open_fds.discard(self.out_r)
+                    if self.failure:
+                        return 0.0
+                if self.res_r in ready:
+                    data = os.read(self.res_r, READ_CHUNK)
+                    if not data:
+                        open_fds.discard(self.res_r)
+                    for kind, payload in stream.feed(data):
+                        self._frame(kind, payload)
+                        if self.failure or self.position >= len(self.indices):
+                            return 0.0
+        except FrameError as exc:
+            self.failure = ("protocol_error", str(exc))
+            return 0.0
+        self.closed = self.res_r not in open_fds
+        # The job closed its result channel early: let it exit by itself, so that its own
+        # exit status (os._exit, a signal) is reported rather than our SIGKILL.
+        return 0.5 if self.closed else 0.0
+
+    def _drain_output(self) -> bool:
+        """Read what is waiting on the output pipe; False once it is closed."""
+        while True:
+            try:
+                data = os.read(self.out_r, READ_CHUNK)
+            except BlockingIOError:
+                return True
+            if not data:
+                return False
+            self.run.stdout_total += len(data)
+            self.printed_total += len(data)
+            if self.public and len(self.printed) < STDOUT_KEEP:
+                self.printed += data[: STDOUT_KEEP - len(self.printed)]
+            if self.printed_total > self.config.max_stdout:
+                kib = self.config.max_stdout // 1024
+                self.failure = ("output_flood", f"printed more than {kib} KiB of output")
+                return True
+
+    def _frame(self, kind: bytes, payload: bytes) -> None:
+        now = time.monotonic()
+        seconds = now - self.phase_start
+        self.phase_start = now
+        printed, self.printed = bytes(self.printed), bytearray()
+        if kind == b"L" and not self.loaded:
+            self.loaded = True
+            if self.public:
+                self.run.load_stdout += printed
+        elif kind == b"E" and not self.loaded:
+            for index in self.indices[self.position :]:
+                self.run.record(index, "load_error", "", payload, seconds)
+            self.position = len(self.indices)
+        elif kind in b"RX" and self.loaded:
+            status = "ok" if kind == b"R" else "raised"
+            index = self.indices[self.position]
+            self.run.record(index, status, "", payload, seconds)
+            self.run.case_stdout[index] = printed
+            self.position += 1
+        else:
+            raise FrameError("out-of-order message on the result channel")
+
+    def _deadline_failure(self, deadline: float, index: int) -> tuple[str, str]:
+        if deadline == self.run.overall_deadline:
+            return ("overall_timeout", "the whole submission ran out of time")
+        if self.loaded:
+            return ("timeout", f"timed out after {self.job.timeouts[index]:g} s")
+        return ("load_timeout", f"loading took longer than {self.job.load_timeout:g} s")
+
+    def conclude(self, exit_code: int) -> int:
+        """Record the failing case (if any); returns the position to go on from."""
+        if self.position >= len(self.indices) and self.failure is None:
+            return self.position
+        failure = self.failure or ("crashed", describe_exit(exit_code))
+        seconds = time.monotonic() - self.phase_start
+        if not self.loaded and failure[0] in ("crashed", "protocol_error", "output_flood"):
+            failure = ("load_error", f"while loading: {failure[1]}")
+        if failure[0] in ("load_error", "load_timeout"):
+            for index in self.indices[self.position :]:
+                self.run.record(index, failure[0], failure[1], b"", seconds)
+            return len(self.indices)
+        if self.position < len(self.indices):
+            index = self.indices[self.position]
+            self.run.record(index, failure[0], failure[1], b"", seconds)
+            self.run.case_stdout[index] = bytes(self.printed)
+        return self.position + 1
+
+
+def describe_exit(code: int) -> str:
+    import signal
+
+    if code >= 128:
+        number = code - 128
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        hints = {
+            "SIGXCPU": "it exceeded the CPU-time limit",
+            "SIGSEGV": "segmentation fault",
+            "SIGKILL": "killed (memory or process limit)",
+            "SIGXFSZ": "it exceeded the file-size limit",
+        }
+        return f"the process died of {name}" + (f" ({hints[name]})" if name in hints else "")
+    if code in (70, 71, 72, 73):
+        return f"the sandbox could not start (internal code {code})"
+    if code < 0:
+        return "the process ended in an unknown way"
+    return f"the process exited early with status {code} (sys.exit or os._exit?)"
+
+
+def _sealed_memfd(name: str, data: bytes) -> int:
+    """A read-only-once-sealed anonymous file holding data (no path, nothing on disk)."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    seals = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    return fd
+
+
+def _digest(blobs: tuple[bytes, ...]) -> str:
+    digest = hashlib.sha256()
+    for blob in blobs:
+        digest.update(len(blob).to_bytes(8, "little") + blob)
+    return digest.hexdigest()[:32]
 
 
 def _remove_stale_workdirs() -> None:
-    """Empty workdirs of servers that were killed (their client could not remove them)."""
+    """Empty workdirs of zygotes that were killed (their client could not remove them)."""
     for folder in Path(tempfile.gettempdir()).glob("qbank-sandbox-*-*"):
         pid = folder.name.split("-")[2]
         if pid.isdigit() and not Path("/proc", pid).exists():

@@ -10,6 +10,7 @@ have touched, so comparisons on the trusted side cannot be fooled by __eq__ or s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -127,6 +128,11 @@ def encode(value: Any) -> bytes:
     return _HEADER_LEN.pack(len(header)) + header + b"".join(encoder.buffers)
 
 
+def fingerprint(value: Any) -> bytes:
+    """A digest of a value's encoding: equal before and after a call that left it untouched."""
+    return hashlib.sha256(encode(value)).digest()
+
+
 # --------------------------------------------------------------------------- decoding
 
 
@@ -150,11 +156,13 @@ class _Decoder:
         if depth > MAX_DEPTH or self.nodes > MAX_NODES or not isinstance(tree, dict):
             raise DecodeError("malformed structure")
         kind = tree.get("t")
+        if not isinstance(kind, str):
+            raise DecodeError("unknown node")
         if kind == "arr":
             return self.array(tree)
         if kind == "seq":
             items = tree.get("i")
-            if tree.get("k") not in ("tuple", "list") or not isinstance(items, list):
+            if not isinstance(items, list) or tree.get("k") not in ("tuple", "list"):
                 raise DecodeError("malformed sequence")
             return Sequence(tree["k"], tuple(self.node(i, depth + 1) for i in items))
         if kind == "str":
@@ -168,15 +176,17 @@ class _Decoder:
 
     def array(self, tree: dict[str, Any]) -> Array:
         dtype_str, shape, origin = tree.get("dtype"), tree.get("shape"), tree.get("o")
-        if dtype_str not in _ALLOWED_DTYPES:
+        if not isinstance(dtype_str, str) or dtype_str not in _ALLOWED_DTYPES:
             raise DecodeError("dtype not allowed")
         if (
             not isinstance(shape, list)
             or len(shape) > 32
             or not all(type(n) is int and 0 <= n < 2**40 for n in shape)
+            # Also for zero-size arrays: the other dimensions must be addressable.
+            or math.prod(n or 1 for n in shape) >= 2**40
         ):
             raise DecodeError("bad shape")
-        if origin not in ("ndarray", "scalar", "list"):
+        if not isinstance(origin, str) or origin not in ("ndarray", "scalar", "list"):
             raise DecodeError("bad origin")
         dtype = np.dtype(dtype_str)
         nbytes = math.prod(shape) * dtype.itemsize
@@ -194,9 +204,15 @@ class _Decoder:
 
 
 def decode(blob: bytes) -> Node:
-    """Decode untrusted bytes into plain nodes; DecodeError on anything malformed."""
-    decoder = _Decoder(blob)
-    return decoder.done(decoder.node(decoder.tree, 0))
+    """Decode untrusted bytes into plain nodes; DecodeError on anything malformed, whatever
+    went wrong (the checks below are meant to catch it all; this is the net under them)."""
+    try:
+        decoder = _Decoder(blob)
+        return decoder.done(decoder.node(decoder.tree, 0))
+    except DecodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - hostile bytes must never raise anything else
+        raise DecodeError(f"malformed value ({type(exc).__name__})") from None
 
 
 def decode_args(blob: bytes) -> dict[str, Any]:

@@ -1,27 +1,32 @@
-"""Framing for the two pipes of the sandbox.
+"""Framing for the sandbox's channels.
 
-Between the trusted client and the fork server: [4-byte JSON length][JSON][blobs...], where the
-JSON lists the blob lengths. From the student process to the server: [b"QB"][kind][4-byte
-length][payload]; the server checks only the framing and never interprets a payload.
+Control socket (trusted client <-> zygote, a SOCK_SEQPACKET pair): one small JSON message per
+packet, with file descriptors passed alongside (SCM_RIGHTS). Nothing a student wrote or printed
+ever travels on it.
+
+Result pipe (job -> trusted client, directly): [b"QB"][kind][4-byte length][payload]. Every
+byte is hostile: the parser checks the magic, the kind, and each frame's size against the cap
+for its kind *before* buffering the payload, so a job can make the client hold at most one
+capped frame at a time.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import select
+import socket
 import struct
-import time
 from typing import Any
 
-_LEN = struct.Struct("<I")
 STUDENT_MAGIC = b"QB"
 STUDENT_HEADER = struct.Struct("<2scI")
-MAX_MESSAGE = 1 << 30
+CONTROL_PACKET = 1 << 16
+# Exception reports are a short JSON written by the harness: anything larger is not one.
+MAX_REPORT = 64 << 10
 
 
 class FrameError(OSError):
-    """The other end closed the pipe or sent something that is not a frame."""
+    """The other end closed the channel or sent something that is not a frame."""
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -31,42 +36,32 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def read_exact(fd: int, size: int, deadline: float | None = None) -> bytes:
-    chunks = []
-    while size > 0:
-        if deadline is not None:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                raise FrameError("timed out")
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise FrameError("pipe closed")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+def send_control(sock: socket.socket, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
+    raw = json.dumps(message, separators=(",", ":")).encode()
+    if len(raw) > CONTROL_PACKET:
+        raise FrameError("control message too large")
+    if fds:
+        socket.send_fds(sock, [raw], list(fds))
+    else:
+        sock.send(raw)
 
 
-def send_message(fd: int, header: dict[str, Any], blobs: list[bytes]) -> None:
-    header = {**header, "blobs": [len(b) for b in blobs]}
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    write_all(fd, _LEN.pack(len(raw)) + raw + b"".join(blobs))
-
-
-def receive_message(fd: int, deadline: float | None = None) -> tuple[dict[str, Any], list[bytes]]:
-    (size,) = _LEN.unpack(read_exact(fd, _LEN.size, deadline))
-    if size > MAX_MESSAGE:
-        raise FrameError("message too large")
-    header = json.loads(read_exact(fd, size, deadline))
-    sizes = [int(n) for n in header.pop("blobs")]
-    if any(n < 0 for n in sizes) or sum(sizes) > MAX_MESSAGE:
-        raise FrameError("bad blob sizes")
-    # One read for all the blobs: a reply carries one per case.
-    data = memoryview(read_exact(fd, sum(sizes), deadline))
-    blobs, offset = [], 0
-    for n in sizes:
-        blobs.append(bytes(data[offset : offset + n]))
-        offset += n
-    return header, blobs
+def receive_control(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The next message and the descriptors that came with it; FrameError when closed."""
+    raw, fds, _, _ = socket.recv_fds(sock, CONTROL_PACKET, 8)
+    if not raw:
+        for fd in fds:
+            os.close(fd)
+        raise FrameError("control channel closed")
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        message = None
+    if not isinstance(message, dict):
+        for fd in fds:
+            os.close(fd)
+        raise FrameError("malformed control message")
+    return message, fds
 
 
 def student_frame(kind: bytes, payload: bytes) -> bytes:
@@ -74,30 +69,33 @@ def student_frame(kind: bytes, payload: bytes) -> bytes:
 
 
 class StudentStream:
-    """Incremental parser for frames arriving from the student process."""
+    """Incremental parser for the frames a job sends.
 
-    def __init__(self, max_payload: int) -> None:
+    max_value caps one returned value ("R"); exception reports ("X", "E") are capped at
+    MAX_REPORT and "L" (loaded) carries nothing."""
+
+    def __init__(self, max_value: int) -> None:
         self.buffer = bytearray()
-        self.max_payload = max_payload
-        self.received = 0
+        self.caps = {b"R": max_value, b"X": MAX_REPORT, b"E": MAX_REPORT, b"L": 0}
+        self.expected = 0  # size of the frame being buffered, once its header is known
 
     def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
-        """Return the complete frames so far; FrameError on bad magic, or when the frames of
-        one attempt add up to more than max_payload (the server keeps them until replying)."""
-        self.received += len(data)
-        if self.received > self.max_payload + 64 * STUDENT_HEADER.size:
-            raise FrameError(f"output larger than {self.max_payload} bytes")
+        """The frames completed by data; FrameError on garbage or an oversized frame."""
         self.buffer += data
         frames = []
         while len(self.buffer) >= STUDENT_HEADER.size:
             magic, kind, size = STUDENT_HEADER.unpack_from(self.buffer)
-            if magic != STUDENT_MAGIC or kind not in b"LERX":
+            cap = self.caps.get(kind)
+            if magic != STUDENT_MAGIC or cap is None:
                 raise FrameError("garbage on the result channel")
-            if size > self.max_payload:
-                raise FrameError(f"output larger than {self.max_payload} bytes")
+            if size > cap:
+                raise FrameError(f"a {_KIND_NAMES[kind]} larger than {cap} bytes")
             end = STUDENT_HEADER.size + size
             if len(self.buffer) < end:
                 break
             frames.append((kind, bytes(self.buffer[STUDENT_HEADER.size : end])))
             del self.buffer[:end]
         return frames
+
+
+_KIND_NAMES = {b"R": "returned value", b"X": "exception report", b"E": "load report", b"L": "frame"}

@@ -12,7 +12,9 @@ import errno
 import fcntl
 import os
 import resource
-import sys
+import stat
+import sysconfig
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +108,8 @@ class Layers:
     uid_drop: bool = False
     private_root: bool = False
     rlimits: bool = True
+    seccomp: bool = False
+    cgroup: str = ""  # "v1", "v2", or "" when no cgroup could be made
 
     @property
     def level(self) -> str:
@@ -114,6 +118,8 @@ class Layers:
             self.uid_drop
             and self.private_root
             and self.rlimits
+            and self.seccomp
+            and self.cgroup
             and set(NAMESPACES) <= self.namespaces
         ):
             return "full"
@@ -130,6 +136,8 @@ class Layers:
             and "mount" in namespaces
             and "private_root" not in disabled,
             rlimits=self.rlimits,
+            seccomp=self.seccomp and "seccomp" not in disabled,
+            cgroup="" if "cgroup" in disabled else self.cgroup,
         )
 
     def missing(self) -> list[str]:
@@ -140,6 +148,10 @@ class Layers:
             gaps.append("private root filesystem")
         if not self.rlimits:
             gaps.append("resource limits")
+        if not self.seccomp:
+            gaps.append("seccomp filter")
+        if not self.cgroup:
+            gaps.append("cgroup (per-job CPU, memory and process budget)")
         return gaps
 
     def as_dict(self) -> dict[str, object]:
@@ -149,6 +161,8 @@ class Layers:
             "uid_drop": self.uid_drop,
             "private_root": self.private_root,
             "rlimits": self.rlimits,
+            "seccomp": self.seccomp,
+            "cgroup": self.cgroup or "none",
             "missing": self.missing(),
         }
 
@@ -207,6 +221,24 @@ def _uids_in_use() -> set[int]:
     return found
 
 
+def lock_dir() -> str:
+    """A directory only this user can write, for the uid locks.
+
+    Sandbox uids can write to /tmp: a lock file opened there by root could be a symlink a
+    student planted. The locks live in a private subdirectory, checked after creation."""
+    path = Path(tempfile.gettempdir(), f"qbank-locks-{os.geteuid()}")
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = os.lstat(path)
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise IsolationError(errno.EPERM, f"{path} is not a private directory of this user")
+    return str(path)
+
+
 def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
     """A uid no other running qbank server uses, held by a lock for this server's lifetime.
 
@@ -217,7 +249,7 @@ def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
         uid = uid_for_slot(base, slot + step)
         fd = os.open(
             Path(lock_dir, f"qbank-uid-{uid}.lock"),
-            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
             0o600,
         )
         try:
@@ -270,42 +302,44 @@ def address_space_in_use() -> int:
     return 0
 
 
-def interpreter_paths() -> list[str]:
-    """Directories the child must still see to import stdlib modules lazily."""
-    paths = []
-    for entry in sys.path:
-        if entry and Path(entry).is_dir():
-            paths.append(str(Path(entry).resolve()))
-    return paths
-
-
 @dataclass(frozen=True)
 class RootPlan:
-    """What the private root holds: read-only system dirs, the interpreter, numpy only."""
+    """What the private root holds: read-only system dirs, the stdlib, and whole packages.
+
+    packages maps a site directory to the package folders bound from it; nothing else of that
+    site directory (an installed qbank with its graders, other packages) exists in the jail."""
 
     system_dirs: tuple[str, ...]
     stdlib_dirs: tuple[str, ...]
-    package_dirs: tuple[str, ...]
-    allowed_packages: tuple[str, ...]
+    packages: tuple[tuple[str, tuple[str, ...]], ...]
 
 
-def plan_root(allowed_packages: tuple[str, ...]) -> RootPlan:
+def plan_root(package_dirs: list[str]) -> RootPlan:
+    """package_dirs: the folders of the packages students may import (numpy's, whole).
+
+    Paths are taken from the modules themselves rather than from sys.path, which depends on how
+    the interpreter was started (-S in a venv drops the venv's site-packages from it)."""
     system = tuple(d for d in ("/usr", "/lib", "/lib64", "/lib32", "/bin") if Path(d).exists())
-    stdlib: list[str] = []
-    packages: list[str] = []
-    for entry in interpreter_paths():
-        name = Path(entry).name
-        (packages if name in ("site-packages", "dist-packages") else stdlib).append(entry)
-    return RootPlan(system, tuple(stdlib), tuple(packages), allowed_packages)
+    stdlib = [sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib")]
+    stdlib.append(str(Path(sysconfig.get_path("platstdlib"), "lib-dynload")))
+    stdlib_dirs = tuple(
+        dict.fromkeys(str(Path(d).resolve()) for d in stdlib if d and Path(d).is_dir())
+    )
+    by_site: dict[str, list[str]] = {}
+    for folder in package_dirs:
+        resolved = Path(folder).resolve()
+        if resolved.is_dir():
+            by_site.setdefault(str(resolved.parent), []).append(resolved.name)
+    packages = tuple((site, tuple(names)) for site, names in by_site.items())
+    return RootPlan(system, stdlib_dirs, packages)
 
 
 def prepare_root(plan: RootPlan, new_root: str) -> None:
-    """Build, once per server, a read-only tmpfs root holding only what the plan lists.
+    """Build, once per zygote, a read-only tmpfs root holding only what the plan lists.
 
-    Called in the server after it moved into its own mount namespace, as root. site-packages is
-    covered by an empty tmpfs so that an installed qbank (with its graders) and other packages
-    stay invisible; only numpy is bound back in. Each job's mount namespace starts as a copy of
-    this one, adds its scratch tmpfs and chroots into new_root.
+    Called in the zygote after it moved into its own mount namespace, as root. Each site
+    directory is an empty tmpfs with only the planned packages bound back in. Each job's mount
+    namespace starts as a copy of this one, adds its scratch tmpfs and chroots into new_root.
     """
     unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE, None)
@@ -338,13 +372,13 @@ def prepare_root(plan: RootPlan, new_root: str) -> None:
         if not covered(path):
             bind(path)
             bound.append(path)
-    for path in plan.package_dirs:
-        target = new_root + path
+    for site, names in plan.packages:
+        target = new_root + site
         Path(target).mkdir(parents=True, exist_ok=True)
+        # A site directory under /usr is already bound read-only: cover it all the same.
         mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
-        for package in plan.allowed_packages:
-            if Path(path, package).exists():
-                bind(str(Path(path, package)))
+        for name in names:
+            bind(str(Path(site, name)))
         mount(None, target, None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, None)
     for device in ("null", "zero", "urandom", "random"):
         if Path("/dev", device).exists():

@@ -1,10 +1,12 @@
 """The forked side of a sandbox job: one process per attempt, pid 1 of a fresh pid namespace.
 
-It enters its own mount and IPC namespaces (the server already sits in an empty network
-namespace and a private root), drops to the slot's uid, sets rlimits and runs the harness and
-the student's code. When it ends, or the server kills it, the kernel kills everything left in
-the namespace (setsid daemons, double forks).
-Nothing here holds a reference solution or an expected value: the server never has them.
+It is forked from a zygote that has never held a submission's source, output or reply: the
+source arrives here as a descriptor (a sealed memfd the trusted client made) and the replies
+leave on pipes whose other ends only the trusted client holds. As root it joins the zygote's
+cgroup, enters its own mount and IPC namespaces, mounts its scratch tmpfs and chroots; then it
+drops to the slot's uid for good, installs the seccomp filter, sets rlimits and runs the
+harness and the student's code. When it ends, or is killed, the kernel kills everything left
+in its pid namespace (setsid daemons, double forks).
 """
 
 from __future__ import annotations
@@ -18,106 +20,136 @@ import sys
 import traceback
 import types
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from questionbank.sandbox import codec, isolation
+from questionbank.sandbox import cgroups, codec, isolation, seccomp
 from questionbank.sandbox.frames import student_frame, write_all
 
 SUBMISSION_NAME = "submission.py"
-# A case's keyword arguments, decoded by the server; a string says why they could not be.
+# A case's keyword arguments, decoded by the zygote; a string says why they could not be.
 CaseArgs = dict[str, Any] | str
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """One forked attempt at cases[start:] of a job (retried after a crash or a timeout)."""
+class Confinement:
+    """What every job of a zygote gets: fixed when the zygote starts."""
 
-    function: str
-    source: bytes
-    args: tuple[CaseArgs, ...]
-    start: int
     uid: int
     layers: isolation.Layers
     limits: isolation.Limits
-    host_scratch: str
     base_address_space: int
+    seccomp_program: bytes
+    cgroup: cgroups.Group | None
 
 
-def close_fds_except(keep: set[int]) -> None:
-    low = 3
-    for fd in sorted(keep):
-        if fd >= low:
-            os.closerange(low, fd)
-            low = fd + 1
-    os.closerange(low, 65536)
+@dataclass(frozen=True)
+class Attempt:
+    """One forked attempt at some cases of a job (retried after a crash or a timeout).
+
+    The descriptors are the client's: the submission's source (memfd), the result and output
+    pipes' write ends, and (without a private root) the job's scratch directory."""
+
+    function: str
+    args: tuple[CaseArgs, ...]
+    check_inputs: bool
+    source_fd: int
+    result_fd: int
+    output_fd: int
+    scratch_fd: int
 
 
-def student_process(attempt: Attempt, res_w: int, out_w: int) -> None:
-    """Entry point of the forked child (pid 1 of the job's pid namespace); never returns.
+def read_source(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    chunks, offset = [], 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
 
-    As root it moves into a fresh mount and IPC namespace, mounts its scratch tmpfs, then drops
-    to the slot's uid for good. No separate init: a fork costs as much as all the namespaces
-    together here. What an init would add is handled otherwise: pid 1 ignores the CPU soft
-    limit's SIGXCPU, so soft and hard limits are equal (SIGKILL still reaches pid 1); orphans
-    reparent to this process and die with it, since when pid 1 exits the kernel kills the
-    whole namespace.
-    """
+
+def student_process(attempt: Attempt, confinement: Confinement) -> None:
+    """Entry point of the forked child (pid 1 of the job's pid namespace); never returns."""
+    layers = confinement.layers
     try:
+        if confinement.cgroup is not None:
+            confinement.cgroup.join()
+            confinement.cgroup.close_fds()
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         flags = 0
         for name in ("mount", "ipc"):
-            if name in attempt.layers.namespaces:
+            if name in layers.namespaces:
                 flags |= isolation.NAMESPACES[name]
         if flags:
             isolation.unshare(flags)
-        if attempt.layers.private_root:
+        source = read_source(attempt.source_fd)
+        if layers.private_root:
             isolation.enter_scratch(
-                uid=attempt.uid, scratch_bytes=attempt.limits.scratch_bytes, source=attempt.source
+                uid=confinement.uid,
+                scratch_bytes=confinement.limits.scratch_bytes,
+                source=source,
             )
             scratch = "/scratch"
         else:
-            scratch = attempt.host_scratch
-            target = Path(scratch, SUBMISSION_NAME)
-            target.write_bytes(attempt.source)
-            if attempt.layers.uid_drop:
-                os.chown(target, attempt.uid, attempt.uid)
-        if attempt.layers.uid_drop:
-            isolation.drop_privileges(attempt.uid)
-        # After the uid drop, which clears it: the job dies with the server.
+            os.fchdir(attempt.scratch_fd)
+            scratch = os.getcwd()  # noqa: PTH109 - os calls: this runs in every job
+            fd = os.open(SUBMISSION_NAME, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW)
+            write_all(fd, source)
+            os.close(fd)
+            if layers.uid_drop:
+                os.chown(SUBMISSION_NAME, confinement.uid, confinement.uid)
+        if layers.uid_drop:
+            isolation.drop_privileges(confinement.uid)
+        else:
+            isolation.prctl(isolation.PR_SET_NO_NEW_PRIVS, 1)
+        # After the uid drop, which clears it: the job dies with the zygote.
         isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
     except BaseException:  # noqa: BLE001 - the child must always end through os._exit
         traceback.print_exc()
         os._exit(72)
-    confine_and_run(attempt, scratch, res_w, out_w)
+    confine_and_run(attempt, confinement, scratch, source)
 
 
-def confine_and_run(attempt: Attempt, scratch: str, res_w: int, out_w: int) -> None:
-    """Redirect the standard streams, close every other descriptor, set rlimits, run."""
+def confine_and_run(
+    attempt: Attempt, confinement: Confinement, scratch: str, source: bytes
+) -> None:
+    """Standard streams to the client's pipes, every other descriptor closed, seccomp and
+    rlimits on, then the harness."""
     try:
         devnull = os.open("/dev/null", os.O_RDONLY)
         os.dup2(devnull, 0)
-        os.dup2(out_w, 1)
-        os.dup2(out_w, 2)
-        res_fd = os.dup2(res_w, 3)
+        os.dup2(attempt.output_fd, 1)
+        os.dup2(attempt.output_fd, 2)
+        res_fd = os.dup2(attempt.result_fd, 3)
         os.closerange(4, 65536)
         os.chdir(scratch)
-        if attempt.layers.rlimits:
-            isolation.apply_limits(attempt.limits, attempt.base_address_space)
-        # sys.stdin/stdout/stderr are the server's objects for fds 0-2 (see server.main), so
+        if confinement.layers.seccomp:
+            seccomp.install(confinement.seccomp_program)
+        if confinement.layers.rlimits:
+            isolation.apply_limits(confinement.limits, confinement.base_address_space)
+        # sys.stdin/stdout/stderr are the zygote's objects for fds 0-2 (see zygote.main), so
         # they now read /dev/null and write to the captured output, with nothing buffered.
     except BaseException:  # noqa: BLE001
         os._exit(73)
-    run_harness(attempt, str(Path(scratch, SUBMISSION_NAME)), res_fd)
+    run_harness(attempt, source, f"{scratch}/{SUBMISSION_NAME}", res_fd)
 
 
-def run_harness(attempt: Attempt, path: str, res_fd: int) -> None:
+def run_harness(attempt: Attempt, source: bytes, path: str, res_fd: int) -> None:
     # Bind what the harness needs before the submission can replace module attributes; if it
     # sabotages them anyway, it only spoils its own results.
     send_raw, exit_now, encode = write_all, os._exit, codec.encode
+    fingerprint = codec.fingerprint
+    streams = (sys.stdout, sys.stderr)
 
     def send(kind: bytes, payload: bytes) -> None:
+        # What the case printed goes out before its result, so that the client can tell
+        # which case printed what (and nothing is lost in a buffer at os._exit).
+        for stream in streams:
+            with contextlib.suppress(BaseException):
+                stream.flush()
         try:
             send_raw(res_fd, student_frame(kind, payload))
         except BaseException:  # noqa: BLE001
@@ -128,7 +160,8 @@ def run_harness(attempt: Attempt, path: str, res_fd: int) -> None:
     module.__dict__["__builtins__"] = builtins
     sys.modules["submission"] = module
     try:
-        code = compile(attempt.source, path, "exec", dont_inherit=True)
+        code = compile(source, path, "exec", dont_inherit=True)
+        del source
         exec(code, module.__dict__)
     except BaseException as exc:  # noqa: BLE001 - includes SystemExit and KeyboardInterrupt
         send(b"E", _describe(exc, path, loading=True))
@@ -138,11 +171,16 @@ def run_harness(attempt: Attempt, path: str, res_fd: int) -> None:
         send(b"E", json.dumps({"type": "missing", "message": ""}).encode())
         exit_now(0)
     send(b"L", b"")
-    for kwargs in attempt.args[attempt.start :]:
+    for kwargs in attempt.args:
         try:
             if isinstance(kwargs, str):
                 raise codec.DecodeError(kwargs)
-            payload = encode(function(**kwargs))
+            # Tasks that say "do not modify the inputs": the first byte of the reply says
+            # whether the call changed them.
+            before = fingerprint(kwargs) if attempt.check_inputs else b""
+            value = function(**kwargs)
+            modified = attempt.check_inputs and fingerprint(kwargs) != before
+            payload = (b"\x01" if modified else b"\x00") + encode(value)
         except BaseException as exc:  # noqa: BLE001
             send(b"X", _describe(exc, path, loading=False))
             continue
@@ -162,4 +200,4 @@ def _describe(exc: BaseException, path: str, *, loading: bool) -> bytes:
     kind = builtin_bases[0].__name__ if builtin_bases else "exception"
     if isinstance(exc, SyntaxError) and loading:
         kind = "SyntaxError"
-    return json.dumps({"type": kind, "message": text[-4000:]}).encode()
+    return json.dumps({"type": kind, "message": text[-4000:]}, ensure_ascii=True).encode()

@@ -1,0 +1,100 @@
+"""The seccomp and cgroup layers do what docs/sandbox.md says, each shown against the same job
+with the layer turned off (so that each test could fail); the uid locks cannot be redirected
+through a planted link."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sandbox_helpers import HOSTILE, UID_BASE
+
+from questionbank.sandbox import Job, Limits, SandboxConfig, SandboxServer, codec
+from questionbank.sandbox.isolation import IsolationError, lock_dir
+
+HOLD = b"""
+import os, select, time
+import numpy as np
+
+def f(x):
+    r, w = os.pipe()
+    for _ in range(5):
+        if os.fork() == 0:
+            block = np.ones(100 << 17)  # 100 MiB, touched
+            os.write(w, b"1")
+            time.sleep(10)
+            os._exit(int(block[0]))
+    held, deadline = 0, time.monotonic() + 4.0
+    while held < 5:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not select.select([r], [], [], wait)[0]:
+            break
+        held += len(os.read(r, 5))
+    raise MemoryError(f"held {held * 100} MiB")
+"""
+
+
+def _run(source: bytes, *, disabled: frozenset[str], timeout: float) -> tuple[str, str, dict]:
+    config = SandboxConfig(
+        limits=Limits(memory_bytes=256 << 20, cpu_seconds=10),
+        uid_base=UID_BASE,
+        disabled_layers=disabled,
+    )
+    with SandboxServer(slot=33, config=config) as server:
+        if not server.isolation.get("uid_drop"):
+            pytest.skip("needs root")
+        args = (codec.encode({"x": np.ones(2)}),)
+        result = server.run(Job("f", source, args, (timeout,), load_timeout=5.0))
+    (outcome,) = result.outcomes
+    return outcome.status, outcome.payload.decode("utf-8", "replace"), result.isolation
+
+
+def test_the_cgroup_bounds_memory_across_all_of_a_jobs_processes() -> None:
+    status, payload, isolation = _run(HOLD, disabled=frozenset(), timeout=8.0)
+    if isolation.get("cgroup") == "none":
+        pytest.skip("no writable cgroup on this machine")
+    assert "held 500 MiB" not in payload, (status, payload)
+    status, payload, isolation = _run(HOLD, disabled=frozenset({"cgroup"}), timeout=8.0)
+    assert isolation["cgroup"] == "none"
+    assert "held 500 MiB" in payload  # without it, five processes hold twice the limit
+
+
+def test_seccomp_refuses_keyrings_io_uring_and_other_sockets() -> None:
+    probe = (
+        (HOSTILE / "syscalls_probe.py")
+        .read_bytes()
+        .replace(b"def affine(x, shift=1.0)", b"def f(x)")
+    )
+    status, payload, isolation = _run(probe, disabled=frozenset(), timeout=5.0)
+    if not isolation.get("seccomp"):
+        pytest.skip("libseccomp is not available here")
+    assert status == "raised" and "escaped: none" in payload, payload
+    status, payload, isolation = _run(probe, disabled=frozenset({"seccomp"}), timeout=5.0)
+    assert isolation["seccomp"] is False
+    escaped = re.search(r"RuntimeError: escaped: ([^\\]*)\\n", payload)
+    assert escaped is not None, payload
+    assert {"keyctl", "add_key", "io_uring_setup"} <= set(escaped.group(1).split(", "))
+
+
+def test_the_lock_folder_cannot_be_a_planted_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / f"qbank-locks-{os.geteuid()}").symlink_to(elsewhere)
+    with pytest.raises(IsolationError, match="is not a private directory"):
+        lock_dir()
+
+
+def test_the_lock_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    path = Path(lock_dir())
+    assert path.stat().st_mode & 0o077 == 0
