@@ -172,6 +172,20 @@ def test_zh_tw_text_uses_taiwan_terms(q: models.AnyQuestion) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+# A paper or a quiz draws questions one by one, in any order: a prompt that leans on
+# another question ("The same tumour classifier: …") cannot be answered alone.
+LEANS_ON_ANOTHER = re.compile(
+    r"^\s*(the same|same as|as above|as before|as in the previous|承上|同上|同一個|上一題|前一題)",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
+def test_prompt_stands_alone(q: models.AnyQuestion) -> None:
+    prompts = [q.prompt] if isinstance(q.prompt, str) else list(q.prompt.values())
+    assert not [p for p in prompts if LEANS_ON_ANOTHER.match(p)], prompts
+
+
 SHORT = {q.id: q for q in QUESTIONS if isinstance(q, models.ShortQuestion)}
 
 # Forms a student would rightly type (issue 11), and near misses that must stay wrong.
