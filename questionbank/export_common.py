@@ -82,10 +82,11 @@ def select_questions(
 def export_items(
     questions: Sequence[models.AnyQuestion], *, variants: int, engine: ParamEngine | None = None
 ) -> list[ExportItem]:
-    """Every question (or variant), grouped by topic and week in bank order within them."""
+    """Every question (or variant), grouped by topic and week in bank order within them;
+    in each group the fixed questions come first, so every category opens once."""
     engine = engine or ParamEngine()
     items: list[ExportItem] = []
-    for q in sorted(questions, key=lambda q: (q.topic, q.week or 0)):
+    for q in sorted(questions, key=lambda q: (q.topic, q.week or 0, q.parametric)):
         category = category_of(q, variants)
         if q.parametric:
             for k in range(1, variants + 1):
