@@ -268,7 +268,14 @@ def export_(
     from questionbank.export_command import ExportRequest, run_export
 
     request = ExportRequest(
-        fmt, Path(out), topic, types, lang, variants, title, Path(spec) if spec else None
+        fmt=fmt,
+        out=Path(out),
+        topics=topic,
+        types=types,
+        lang=lang,
+        variants=variants,
+        title=title,
+        spec=Path(spec) if spec else None,
     )
     report = run_export(_load(ctx), request)
     for reason, ids in report.skipped:

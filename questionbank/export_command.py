@@ -24,7 +24,7 @@ from questionbank.export_common import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExportRequest:
     fmt: str
     out: Path

@@ -361,7 +361,7 @@ def test_qti_carries_answer_ids_points_and_per_choice_feedback(items: list[Expor
 )
 def test_qti_quiz_title(bank: Bank, tmp_path: Path, args: dict[str, Any], title: str) -> None:
     out = tmp_path / "quiz.zip"
-    run_export(bank, ExportRequest("qti", out, **args))
+    run_export(bank, ExportRequest(fmt="qti", out=out, **args))
     archive = zipfile.ZipFile(out)
     meta = ET.fromstring(archive.read(archive.namelist()[2]))
     assert meta.findtext("{http://canvas.instructure.com/xsd/cccv1p0}title") == title
