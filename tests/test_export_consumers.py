@@ -183,6 +183,35 @@ def test_moodle_categories_are_a_topic_and_week_tree(items: list[ExportItem]) ->
     assert f"{CATEGORY_ROOT}/cnn/Week 6" in seen
 
 
+def test_moodle_xml_keys_for_the_whole_bank(items: list[ExportItem]) -> None:
+    root = ET.fromstring(moodle_xml(items, LANGS))
+    by_name = {i.name: i for i in items}
+    for node in root.findall("question"):
+        if node.get("type") == "category":
+            continue
+        item = by_name[node.findtext("name/text") or ""]
+        q, inst = item.question, item.instance
+        answers = node.findall("answer")
+        fractions = [float(a.get("fraction") or "nan") for a in answers]
+        if isinstance(q, models.ChoiceQuestion):
+            assert [f > 0 for f in fractions] == [c.correct for c in inst.choices], item.name
+            assert sum(f for f in fractions if f > 0) == pytest.approx(100, abs=0.001)
+        elif isinstance(q, models.TrueFalseQuestion):
+            right = [a.findtext("text") for a, f in zip(answers, fractions, strict=True) if f]
+            assert right == [str(inst.answer).lower()], item.name
+        elif isinstance(q, models.NumericQuestion):
+            value = answers[0].findtext("text") or ""
+            tolerance = answers[0].findtext("tolerance") or ""
+            assert re.fullmatch(r"-?\d+(\.\d+)?", value) and re.fullmatch(r"\d+(\.\d+)?", tolerance)
+            assert float(value) == pytest.approx(float(inst.answer)), item.name
+            want = absolute_tolerance(q, float(inst.answer))
+            assert float(tolerance) == pytest.approx(want, rel=1e-9, abs=1e-12), item.name
+        elif isinstance(q, models.ShortQuestion):
+            assert [a.findtext("text") for a in answers] == list(q.answers), item.name
+        else:
+            pytest.fail(f"{item.name}: {q.type} is not exported to Moodle")
+
+
 # --- GIFT through gift-pegjs ----------------------------------------------------
 
 
@@ -290,6 +319,30 @@ NS = {"q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
 Q = "{" + NS["q"] + "}"
 
 
+def _qti_key(node: ET.Element) -> list[str]:
+    """What Canvas scores as right: the SCORE condition's accepted responses."""
+    scoring = next(c for c in node.iter(f"{Q}respcondition") if c.find("q:setvar", NS) is not None)
+    var = scoring.find("q:conditionvar", NS)
+    assert var is not None
+    both = var.find("q:and", NS)
+    if both is not None:  # multiple answers: these picked, the others not
+        return sorted(v.text or "" for v in both.findall("q:varequal", NS))
+    return [v.text or "" for v in var.iter(f"{Q}varequal")]
+
+
+def _bank_key(item: ExportItem) -> list[str]:
+    q, inst = item.question, item.instance
+    if isinstance(q, models.TrueFalseQuestion):
+        return [ident(f"{item.name}-{str(inst.answer).lower()}")]
+    if isinstance(q, models.ChoiceQuestion):
+        right = [ident(f"{item.name}-{LETTERS[c.index]}") for c in inst.choices if c.correct]
+        return sorted(right)
+    if isinstance(q, models.NumericQuestion):
+        return [decimal_text(float(inst.answer))]
+    assert isinstance(q, models.ShortQuestion)
+    return list(q.answers)
+
+
 def test_qti_carries_answer_ids_points_and_per_choice_feedback(items: list[ExportItem]) -> None:
     archive = zipfile.ZipFile(io.BytesIO(qti_zip(items, LANGS, "Deep Learning")))
     root = ET.fromstring(archive.read(archive.namelist()[1]))
@@ -342,6 +395,7 @@ def test_qti_carries_answer_ids_points_and_per_choice_feedback(items: list[Expor
             choice_feedback += 1
         if item.instance.explanation:
             assert feedbacks["general_fb"] == text.html(item.instance.explanation)
+        assert _qti_key(node) == _bank_key(item), item.name
     assert seen == [i.name for i in items]
     assert choice_feedback == sum(1 for i in items for c in i.instance.choices if c.feedback)
     assert choice_feedback > 400
