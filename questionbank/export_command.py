@@ -58,7 +58,7 @@ def quiz_title(
     if spec_title:
         return spec_title
     topics = sorted({q.topic for q in questions})
-    return f"qbank: {', '.join(topics)}" if len(topics) <= 3 else "qbank: all topics"
+    return f"qbank: {', '.join(topics)}" if len(topics) <= 3 else f"qbank: {len(topics)} topics"
 
 
 def run_export(bank: Bank, request: ExportRequest) -> ExportReport:

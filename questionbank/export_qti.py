@@ -107,7 +107,7 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
                 _choice_feedback(
                     node,
                     processing,
-                    ident(f"{item.name}-{LETTERS[choice.index]}"),
+                    choice_ident(item, choice.index),
                     text.html(choice.feedback, inline=True),
                 )
         cardinality = "Multiple" if isinstance(q, models.MultiQuestion) else "Single"
@@ -158,13 +158,18 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
     return node
 
 
+def choice_ident(item: ExportItem, index: int) -> str:
+    """The response id of the choice at bank ``index`` (its response_label ident)."""
+    return ident(f"{item.name}-{LETTERS[index]}")
+
+
 def answer_ids(item: ExportItem) -> list[str]:
     """Canvas's ids of a question's answers (choices, or accepted answers)."""
     q = item.question
     if isinstance(q, models.TrueFalseQuestion):
         return [ident(f"{item.name}-{value}") for value in ("true", "false")]
     if isinstance(q, models.ChoiceQuestion):
-        return [ident(f"{item.name}-{LETTERS[c.index]}") for c in item.instance.choices]
+        return [choice_ident(item, c.index) for c in item.instance.choices]
     if isinstance(q, models.ShortQuestion):
         return [ident(item.name, "answer", accepted) for accepted in q.answers]
     return [ident(item.name, "answer")]
