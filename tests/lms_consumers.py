@@ -77,10 +77,21 @@ def gift_pegjs_dir() -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         try:
             done = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund", "--prefix", str(folder), GIFT_PEGJS],
+                [
+                    npm,
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefer-offline",
+                    "--fetch-retries=1",
+                    "--fetch-timeout=20000",
+                    "--prefix",
+                    str(folder),
+                    GIFT_PEGJS,
+                ],
                 capture_output=True,
                 text=True,
-                timeout=180,
+                timeout=90,
                 check=False,
             )
         except subprocess.TimeoutExpired:

@@ -122,6 +122,34 @@ def test_filter_rules_catch_a_nested_span() -> None:
     assert moodle_multilang(fixed, "fr") == "before \\(x\\) after"  # parent chain ends in en
 
 
+TRICKY = [
+    ("inline-math", "前 $x_i^2$ 後", "before $x_i^2$ after", True),
+    (
+        "display-math",
+        "前\n\n$$\\sum_{i=1}^n x_i$$\n\n後",
+        "before\n\n$$\\sum_i x_i$$\n\nafter",
+        False,
+    ),
+    ("double-inline", "值 $$a$$ 是", "value $$a$$ is", False),
+    ("literal-span", "寫 `</span>` 或 <span>x</span>", "write `</span>` or <span>x</span>", True),
+    ("list-and-code", "步驟：\n\n- 一\n- 二\n\n```\nx = 1\n```", "Steps:\n\n- one\n- two", False),
+    ("one-paragraph", "一段 **粗體** $y$", "one **bold** $y$ paragraph", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("zh", "en", "inline"), [case[1:] for case in TRICKY], ids=[case[0] for case in TRICKY]
+)
+def test_multilang_blocks_read_right_whatever_they_hold(zh: str, en: str, inline: bool) -> None:
+    text = {"zh-TW": zh, "en": en}
+    exported = LmsText(LANGS).html(text, inline=inline)
+    for lang in LANGS:
+        want = LmsText([lang]).html(text, inline=inline)
+        assert moodle_multilang(exported, moodle_lang(lang)) == want
+        assert moodle_multilang(exported, moodle_lang(lang), old_syntax=True) == want
+    assert "math inline" not in exported
+
+
 def test_moodle_xml_multilang_reads_right_in_each_language(items: list[ExportItem]) -> None:
     root = ET.fromstring(moodle_xml(items, LANGS))
     check = MultilangCheck()
