@@ -50,8 +50,13 @@ def items(bank: Bank) -> list[ExportItem]:
 
 
 @pytest.fixture(scope="module")
-def by_name(items: list[ExportItem]) -> dict[str, ExportItem]:
-    return {i.name: i for i in items}
+def moodle_root(items: list[ExportItem]) -> ET.Element:
+    return ET.fromstring(moodle_xml(items, LANGS))
+
+
+@pytest.fixture(scope="module")
+def gift_source(items: list[ExportItem]) -> str:
+    return gift(items, LANGS)
 
 
 def _unit(item: ExportItem) -> str:
@@ -79,6 +84,7 @@ class MultilangCheck:
     def __init__(self) -> None:
         self.bilingual = 0
         self.failures: list[str] = []
+        self.single = {lang: LmsText([lang]) for lang in LANGS}
 
     def field(
         self, where: str, exported: str, text: Localized | None, *, inline: bool, suffix: str = ""
@@ -88,7 +94,7 @@ class MultilangCheck:
             if 'class="multilang"' not in exported:
                 self.failures.append(f"{where}: bilingual text without multilang spans")
         for lang in LANGS:
-            want = LmsText([lang]).html(text, inline=inline) + suffix
+            want = self.single[lang].html(text, inline=inline) + suffix
             for old in (False, True):
                 seen = moodle_multilang(exported, moodle_lang(lang), old_syntax=old)
                 if seen != want:
@@ -150,8 +156,10 @@ def test_multilang_blocks_read_right_whatever_they_hold(zh: str, en: str, inline
     assert "math inline" not in exported
 
 
-def test_moodle_xml_multilang_reads_right_in_each_language(items: list[ExportItem]) -> None:
-    root = ET.fromstring(moodle_xml(items, LANGS))
+def test_moodle_xml_multilang_reads_right_in_each_language(
+    items: list[ExportItem], moodle_root: ET.Element
+) -> None:
+    root = moodle_root
     check = MultilangCheck()
     questions = [q for q in root.findall("question") if q.get("type") != "category"]
     assert len(questions) == len(items) == 762
@@ -190,8 +198,11 @@ def test_moodle_xml_multilang_reads_right_in_each_language(items: list[ExportIte
     check.expect(items)
 
 
-def test_moodle_categories_are_a_topic_and_week_tree(items: list[ExportItem]) -> None:
-    root = ET.fromstring(moodle_xml(items, LANGS))
+def test_moodle_categories_are_a_topic_and_week_tree(
+    items: list[ExportItem], moodle_root: ET.Element
+) -> None:
+    root = moodle_root
+    by_name = {i.name: i for i in items}
     current = ""
     seen: set[str] = set()
     for node in root.findall("question"):
@@ -200,7 +211,7 @@ def test_moodle_categories_are_a_topic_and_week_tree(items: list[ExportItem]) ->
             assert current not in seen, f"category {current} opened twice"
             seen.add(current)
             continue
-        q = next(i for i in items if i.name == node.findtext("name/text")).question
+        q = by_name[node.findtext("name/text") or ""].question
         week = f"Week {q.week}" if q.week else "No week"
         want = f"{CATEGORY_ROOT}/{q.topic}/{week}"
         if q.parametric:
@@ -211,8 +222,10 @@ def test_moodle_categories_are_a_topic_and_week_tree(items: list[ExportItem]) ->
     assert f"{CATEGORY_ROOT}/cnn/Week 6" in seen
 
 
-def test_moodle_xml_keys_for_the_whole_bank(items: list[ExportItem]) -> None:
-    root = ET.fromstring(moodle_xml(items, LANGS))
+def test_moodle_xml_keys_for_the_whole_bank(
+    items: list[ExportItem], moodle_root: ET.Element
+) -> None:
+    root = moodle_root
     by_name = {i.name: i for i in items}
     for node in root.findall("question"):
         if node.get("type") == "category":
@@ -244,8 +257,8 @@ def test_moodle_xml_keys_for_the_whole_bank(items: list[ExportItem]) -> None:
 
 
 @pytest.fixture(scope="module")
-def gift_parsed(items: list[ExportItem]) -> list[dict[str, Any]]:
-    return parse_gift_pegjs(gift(items, LANGS), gift_pegjs_dir())
+def gift_parsed(gift_source: str) -> list[dict[str, Any]]:
+    return parse_gift_pegjs(gift_source, gift_pegjs_dir())
 
 
 def _gift_text(value: dict[str, Any] | None) -> str:
@@ -329,8 +342,8 @@ def test_gift_multilang_reads_right_in_each_language(
     check.expect(items)
 
 
-def test_gift_numbers_are_plain_decimals(items: list[ExportItem]) -> None:
-    source = gift(items, LANGS)
+def test_gift_numbers_are_plain_decimals(items: list[ExportItem], gift_source: str) -> None:
+    source = gift_source
     numeric = re.findall(r"\{#([^}:]*):([^}\n]*?)(?:\n####|})", source)
     assert len(numeric) == sum(1 for i in items if i.question.type == "numeric")
     for value, tolerance in numeric:
