@@ -238,6 +238,12 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
     type=click.Path(dir_okay=False, path_type=str),
     help="The file to write (.xml, .txt, .zip, .md).",
 )
+@click.option("--title", default=None, help="Quiz title (default: the spec's title or the topics).")
+@click.option(
+    "--spec",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="Export the questions this exam spec picks (and take its title).",
+)
 @click.pass_context
 def export_(
     ctx: click.Context,
@@ -248,6 +254,8 @@ def export_(
     lang: str | None,
     variants: int,
     out: str,
+    title: str | None,
+    spec: str | None,
 ) -> None:
     """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown;
     or `export gradescope TASK`: an autograder bundle for a code task (or assignment file)."""
@@ -257,32 +265,24 @@ def export_(
         _export_gradescope(ctx, fmt, task, Path(out))
         return
 
-    from questionbank.export_common import export_items, export_langs, select_questions
+    from questionbank.export_command import ExportRequest, run_export
 
-    questions = select_questions(_load(ctx), topics=topic, types=types)
-    if not questions:
-        _fail("no question matches the --topic/--type filters")
-    items = export_items(questions, variants=variants)
-    langs = export_langs(questions, lang)
-    target = Path(out)
-    if fmt == "qti":
-        from questionbank.export_qti import qti_zip
-
-        target.write_bytes(qti_zip(items, langs))
-    else:
-        if fmt == "moodle":
-            from questionbank.export_moodle import moodle_xml as write
-        elif fmt == "gift":
-            from questionbank.export_gift import gift as write
-        else:
-            from questionbank.export_markdown import markdown as write
-        target.write_text(write(items, langs), encoding="utf-8", newline="\n")
-    if fmt != "markdown":
-        from questionbank.export_moodle import skipped_note
-
-        for note in skipped_note(items, fmt):
-            click.echo(f"note: {note}", err=True)
-    click.echo(f"{len(items)} question(s) exported to {out}")
+    request = ExportRequest(
+        fmt=fmt,
+        out=Path(out),
+        topics=topic,
+        types=types,
+        lang=lang,
+        variants=variants,
+        title=title,
+        spec=Path(spec) if spec else None,
+    )
+    report = run_export(_load(ctx), request)
+    for reason, ids in report.skipped:
+        click.echo(f"note: {fmt}: skipped {reason}: {', '.join(ids)}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {fmt}: {note}", err=True)
+    click.echo(report.summary(out))
 
 
 @cli.command(name="grade-sheet")

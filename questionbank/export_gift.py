@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from questionbank import models
-from questionbank.describe import number_text
-from questionbank.export_common import ExportItem, LmsText
+from questionbank.export_common import ExportItem, LmsText, category_path, decimal_text
 from questionbank.export_moodle import CATEGORY_ROOT, absolute_tolerance, multi_fractions
 
 _SPECIAL = "~=#{}:"
@@ -56,8 +55,8 @@ def question_gift(item: ExportItem, text: LmsText) -> str | None:
     if isinstance(q, models.TrueFalseQuestion):
         return head + "{" + ("TRUE" if inst.answer else "FALSE") + tail + "}"
     if isinstance(q, models.NumericQuestion):
-        value = number_text(float(inst.answer))
-        tol = number_text(absolute_tolerance(q, float(inst.answer)))
+        value = decimal_text(float(inst.answer))
+        tol = decimal_text(absolute_tolerance(q, float(inst.answer)))
         return head + "{#" + f"{value}:{tol}" + tail + "}"
     if isinstance(q, models.ShortQuestion) and q.answers:
         answers = " ".join(f"={escape(a)}" for a in q.answers)
@@ -75,6 +74,6 @@ def gift(items: Sequence[ExportItem], langs: list[str]) -> str:
             continue
         if item.category != category:
             category = item.category
-            blocks.append(f"$CATEGORY: {CATEGORY_ROOT}/{category}")
+            blocks.append(f"$CATEGORY: {CATEGORY_ROOT}/{category_path(category)}")
         blocks.append(f"// {item.question.type} {item.name}\n{block}")
     return "\n\n".join(blocks) + "\n"

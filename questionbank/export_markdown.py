@@ -29,15 +29,15 @@ def answer_notation(item: ExportItem) -> str:
     return key_notation(item.instance) or "(autograded)"
 
 
-def markdown(items: Sequence[ExportItem], langs: list[str]) -> str:
-    lines = ["# qbank questions", ""]
+def markdown(items: Sequence[ExportItem], langs: list[str], title: str = "qbank questions") -> str:
+    lines = [f"# {title}", ""]
     category = None
     for item in items:
         q = item.question
         inst = item.instance
         if item.category != category:
             category = item.category
-            lines += [f"## {category}", ""]
+            lines += [f"## {' / '.join(category)}", ""]
         facts = (
             f"{q.type}, {number_text(q.points)} pt, week {q.week or '-'}, difficulty {q.difficulty}"
         )

@@ -3,8 +3,10 @@
 Grades follow our own scoring: a multi question's right choices are each worth
 1/k of the marks and wrong ones -1/k (Moodle floors the sum at 0, as we do), with k
 from 1 to 10 so every fraction is one Moodle accepts. Code questions have no core
-Moodle type and are left out (reported); short-answer regex patterns cannot be
-expressed in Moodle and are reported too.
+Moodle type and are left out (export_common.lms_report says so); short-answer regex
+patterns cannot be expressed in Moodle and are reported too. Categories form a tree
+``qbank/<topic>/Week <n>``, with one subcategory per parametric question holding its
+variants.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from questionbank import models
 from questionbank.describe import number_text
 from questionbank.errors import QbankError
-from questionbank.export_common import ExportItem, LmsText
+from questionbank.export_common import ExportItem, LmsText, category_path, decimal_text
 
 CATEGORY_ROOT = "$course$/top/qbank"
 # The grade fractions Moodle's importer accepts (positive half; negatives mirror them).
@@ -109,7 +111,7 @@ def question_element(item: ExportItem, text: LmsText) -> ET.Element | None:
         ET.SubElement(node, "single").text = "true" if single else "false"
         # One shuffle flag per question: a question with a pinned choice is not shuffled.
         shuffle = q.shuffle and not item.pinned
-        ET.SubElement(node, "shuffleanswers").text = "1" if shuffle else "0"
+        ET.SubElement(node, "shuffleanswers").text = "true" if shuffle else "false"
         ET.SubElement(node, "answernumbering").text = "ABCD"
         for choice in inst.choices:
             _answer(
@@ -126,8 +128,8 @@ def question_element(item: ExportItem, text: LmsText) -> ET.Element | None:
         return node
     if isinstance(q, models.NumericQuestion):
         node = _question(item, text, "numerical")
-        answer = _answer(node, "100", number_text(float(inst.answer)))
-        ET.SubElement(answer, "tolerance").text = number_text(absolute_tolerance(q, inst.answer))
+        answer = _answer(node, "100", decimal_text(float(inst.answer)))
+        ET.SubElement(answer, "tolerance").text = decimal_text(absolute_tolerance(q, inst.answer))
         return node
     if isinstance(q, models.ShortQuestion):
         if not q.answers:
@@ -149,36 +151,6 @@ def absolute_tolerance(question: models.NumericQuestion, answer: float) -> float
     return 0.0
 
 
-def skipped_note(items: Sequence[ExportItem], fmt: str) -> list[str]:
-    """What the LMS format could not carry, for the user to hear about."""
-    notes = []
-    code = sorted({i.question.id for i in items if isinstance(i.question, models.CodeQuestion)})
-    if code:
-        notes.append(f"{fmt}: left out {len(code)} code question(s): {', '.join(code)}")
-    patterns = sorted(
-        {
-            i.question.id
-            for i in items
-            if isinstance(i.question, models.ShortQuestion) and i.question.patterns
-        }
-    )
-    if patterns:
-        notes.append(
-            f"{fmt}: regex patterns of {', '.join(patterns)} are not exported "
-            "(only the listed answers are)"
-        )
-    empty = sorted(
-        {
-            i.question.id
-            for i in items
-            if isinstance(i.question, models.ShortQuestion) and not i.question.answers
-        }
-    )
-    if empty:
-        notes.append(f"{fmt}: left out {', '.join(empty)} (patterns only, no plain answers)")
-    return notes
-
-
 def moodle_xml(items: Sequence[ExportItem], langs: list[str]) -> str:
     text = LmsText(langs)
     quiz = ET.Element("quiz")
@@ -190,7 +162,7 @@ def moodle_xml(items: Sequence[ExportItem], langs: list[str]) -> str:
         if item.category != category:
             category = item.category
             cat = ET.SubElement(quiz, "question", {"type": "category"})
-            _text(cat, "category", f"{CATEGORY_ROOT}/{category}", html=False)
+            _text(cat, "category", f"{CATEGORY_ROOT}/{category_path(category)}", html=False)
         quiz.append(element)
     ET.indent(quiz)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"

@@ -18,7 +18,7 @@ from itertools import groupby
 
 from questionbank import models
 from questionbank.describe import LETTERS, number_text
-from questionbank.export_common import ExportItem, LmsText
+from questionbank.export_common import ExportItem, LmsText, decimal_text, lms_exportable
 from questionbank.export_moodle import absolute_tolerance
 
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -60,7 +60,7 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
     q = item.question
     inst = item.instance
     kind = QUESTION_TYPES.get(q.type)
-    if kind is None or (isinstance(q, models.ShortQuestion) and not q.answers):
+    if kind is None or not lms_exportable(q):
         return None
     node = ET.Element("item", {"ident": ident(item.name), "title": item.name})
     _meta(
@@ -68,7 +68,7 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
         {
             "question_type": kind,
             "points_possible": number_text(q.points),
-            "original_answer_ids": "",
+            "original_answer_ids": ",".join(answer_ids(item)),
             "assessment_question_identifierref": ident("a", item.name),
         },
     )
@@ -103,6 +103,13 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
                 (f"{item.name}-{LETTERS[c.index]}", text.html(c.text, inline=True), c.correct)
                 for c in inst.choices
             ]
+            for choice in inst.choices:
+                _choice_feedback(
+                    node,
+                    processing,
+                    choice_ident(item, choice.index),
+                    text.html(choice.feedback, inline=True),
+                )
         cardinality = "Multiple" if isinstance(q, models.MultiQuestion) else "Single"
         lid = ET.SubElement(
             presentation, "response_lid", {"ident": "response1", "rcardinality": cardinality}
@@ -132,10 +139,10 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
         ET.SubElement(fib, "response_label", {"ident": "answer1"})
         condition = ET.SubElement(processing, "respcondition", {"continue": "No"})
         either = ET.SubElement(ET.SubElement(condition, "conditionvar"), "or")
-        ET.SubElement(either, "varequal", {"respident": "response1"}).text = number_text(value)
+        ET.SubElement(either, "varequal", {"respident": "response1"}).text = decimal_text(value)
         within = ET.SubElement(either, "and")
-        ET.SubElement(within, "vargte", {"respident": "response1"}).text = number_text(value - tol)
-        ET.SubElement(within, "varlte", {"respident": "response1"}).text = number_text(value + tol)
+        ET.SubElement(within, "vargte", {"respident": "response1"}).text = decimal_text(value - tol)
+        ET.SubElement(within, "varlte", {"respident": "response1"}).text = decimal_text(value + tol)
         _set_score(condition)
     elif isinstance(q, models.ShortQuestion):
         response = ET.SubElement(
@@ -149,6 +156,38 @@ def item_element(item: ExportItem, text: LmsText) -> ET.Element | None:
             ET.SubElement(var, "varequal", {"respident": "response1"}).text = accepted
         _set_score(condition)
     return node
+
+
+def choice_ident(item: ExportItem, index: int) -> str:
+    """The response id of the choice at bank ``index`` (its response_label ident)."""
+    return ident(f"{item.name}-{LETTERS[index]}")
+
+
+def answer_ids(item: ExportItem) -> list[str]:
+    """Canvas's ids of a question's answers (choices, or accepted answers)."""
+    q = item.question
+    if isinstance(q, models.TrueFalseQuestion):
+        return [ident(f"{item.name}-{value}") for value in ("true", "false")]
+    if isinstance(q, models.ChoiceQuestion):
+        return [choice_ident(item, c.index) for c in item.instance.choices]
+    if isinstance(q, models.ShortQuestion):
+        return [ident(item.name, "answer", accepted) for accepted in q.answers]
+    return [ident(item.name, "answer")]
+
+
+def _choice_feedback(node: ET.Element, processing: ET.Element, choice: str, html: str) -> None:
+    """Feedback Canvas shows to a student who picked ``choice`` (as text2qti writes it)."""
+    if not html:
+        return
+    shown = ET.SubElement(processing, "respcondition", {"continue": "Yes"})
+    ET.SubElement(
+        ET.SubElement(shown, "conditionvar"), "varequal", {"respident": "response1"}
+    ).text = choice
+    ET.SubElement(
+        shown, "displayfeedback", {"feedbacktype": "Response", "linkrefid": f"{choice}_fb"}
+    )
+    feedback = ET.SubElement(node, "itemfeedback", {"ident": f"{choice}_fb"})
+    _mattext(ET.SubElement(feedback, "flow_mat"), html)
 
 
 def assessment_xml(items: Sequence[ExportItem], langs: list[str], title: str, aid: str) -> str:
@@ -169,7 +208,7 @@ def assessment_xml(items: Sequence[ExportItem], langs: list[str], title: str, ai
             pool = ET.SubElement(
                 section,
                 "section",
-                {"ident": ident("group", category), "title": members[0].question.id},
+                {"ident": ident("group", *category), "title": members[0].question.id},
             )
             selection = ET.SubElement(ET.SubElement(pool, "selection_ordering"), "selection")
             ET.SubElement(selection, "selection_number").text = "1"
@@ -229,16 +268,16 @@ def manifest_xml(aid: str) -> str:
 
 def qti_zip(items: Sequence[ExportItem], langs: list[str], title: str = "qbank export") -> bytes:
     aid = ident("assessment", title, *(i.name for i in items))
-    exported = [i for i in items if QUESTION_TYPES.get(i.question.type)]
+    exported = [i for i in items if lms_exportable(i.question)]
     points = 0.0
-    for category, group in groupby(exported, key=lambda i: i.category):
+    for _, group in groupby(exported, key=lambda i: i.category):
         members = list(group)
+        # A parametric question's variants form a group from which Canvas draws one.
         points += (
             members[0].question.points
             if members[0].question.parametric
             else sum(m.question.points for m in members)
         )
-        del category
     shuffle = not any(i.pinned for i in exported)
     files = {
         "imsmanifest.xml": manifest_xml(aid),

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from questionbank.describe import number_text
 from questionbank.item_analysis import Analysis
 from questionbank.render_paper import PaperRenderer
+from questionbank.richtext import RichText
 from questionbank.sheets import AnswerKey, Graded, scores_csv
 
 
@@ -17,6 +20,8 @@ def _fixed(value: float | None, digits: int = 2) -> str:
 
 def report_view(key: AnswerKey, graded: Graded, analysis: Analysis) -> dict[str, Any]:
     peak = max((c for _, c in analysis.histogram), default=0) or 1
+    # Choice texts are bank Markdown: rendered as the paper renders them (math, code).
+    rich = RichText()
     return {
         "key_file": key.file,
         "students": analysis.students,
@@ -27,6 +32,8 @@ def report_view(key: AnswerKey, graded: Graded, analysis: Analysis) -> dict[str,
         "median": _fixed(analysis.median),
         "reliability": _fixed(analysis.reliability),
         "reliability_name": analysis.reliability_name,
+        "reliability_items": analysis.reliability_items,
+        "all_items": len(analysis.items),
         "group_size": analysis.group_size,
         "histogram": [
             {"label": label, "count": count, "height": round(120 * count / peak, 1)}
@@ -46,7 +53,7 @@ def report_view(key: AnswerKey, graded: Graded, analysis: Analysis) -> dict[str,
                 "options": [
                     {
                         "label": o.label,
-                        "text": o.text,
+                        "text": Markup(rich.html(o.text, inline=True)) if o.text else "",
                         "correct": o.correct,
                         "count": o.count,
                         "upper": o.upper,
@@ -55,6 +62,17 @@ def report_view(key: AnswerKey, graded: Graded, analysis: Analysis) -> dict[str,
                     for o in item.options
                 ],
                 "flags": item.flags,
+                "param_names": list(item.versions[0].params) if item.versions else [],
+                "versions": [
+                    {
+                        "version": v.version,
+                        "params": list(v.params.values()),
+                        "answer": v.answer,
+                        "n": v.n,
+                        "p": _fixed(v.p),
+                    }
+                    for v in item.versions
+                ],
             }
             for item in analysis.items
         ],

@@ -8,14 +8,20 @@ total T = a student's score):
 - discrimination D (upper–lower 27%): students ranked by T (ties keep file order);
   g = round(0.27 n) students at each end; D = mean s of the upper g − of the lower g;
 - point-biserial r: the Pearson correlation of s with T (T includes the item);
-- reliability: Cronbach's α on the s of items every student sat, with population
-  variances; for right/wrong items this is exactly KR-20, and is named so.
+- reliability: Cronbach's α on the points actually awarded (so items weigh what they
+  weigh in T) for the items every student sat, with population variances. When every
+  item scores 0 or 1 point this is exactly KR-20, and only then is it named so.
+
+A parametric question pools its versions' statistics; where the versions drew
+different numbers, each version's parameters, key and difficulty are listed too.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +43,17 @@ class OptionCount:
 
 
 @dataclass(frozen=True)
+class VersionParams:
+    """One version of a parametric question: the numbers it drew that differ."""
+
+    version: str
+    params: dict[str, str]
+    answer: str
+    n: int
+    p: float | None
+
+
+@dataclass(frozen=True)
 class ItemStats:
     question_id: str
     type: str
@@ -49,6 +66,7 @@ class ItemStats:
     options: list[OptionCount]
     omitted: int
     flags: list[str]
+    versions: list[VersionParams] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -67,6 +85,7 @@ class Analysis:
     median: float
     reliability: float | None
     reliability_name: str
+    reliability_items: int  # items every student sat, which the reliability is computed on
     group_size: int
     items: list[ItemStats]
     histogram: list[tuple[str, int]]
@@ -191,7 +210,7 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
                 key.choice_texts.get(qid, {}),
             )
         if len(students) == n:
-            columns.append(s)
+            columns.append(np.array([row[3] for row in rows], dtype=float))
         stats = ItemStats(
             question_id=qid,
             type=entry0.type,
@@ -204,6 +223,7 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
             options=options,
             omitted=omitted,
             flags=[],
+            versions=_version_params(key.params.get(qid, {}), rows),
         )
         items.append(_flagged(stats))
     reliability, name = _reliability(columns)
@@ -216,6 +236,7 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
         median=float(np.median(totals)) if n else 0.0,
         reliability=reliability,
         reliability_name=name,
+        reliability_items=len(columns),
         group_size=group,
         items=items,
         histogram=_histogram([float(t) for t in totals], max_score),
@@ -224,16 +245,45 @@ def analyse(graded: Graded, key: AnswerKey) -> Analysis:
 
 
 def _reliability(columns: list[np.ndarray]) -> tuple[float | None, str]:
-    if len(columns) < 2:
-        return None, "KR-20"
+    """Cronbach's α of the points awarded per item (columns); KR-20 when all are 0/1."""
+    if not columns:
+        return None, "Cronbach's α"
     matrix = np.column_stack(columns)
     dichotomous = bool(np.all((matrix == 0) | (matrix == 1)))
     name = "KR-20" if dichotomous else "Cronbach's α"
     total_var = float(np.var(matrix.sum(axis=1)))
-    if total_var == 0.0:
-        return None, name
     k = matrix.shape[1]
+    if k < 2 or total_var == 0.0:
+        return None, name
     return k / (k - 1) * (1 - float(np.var(matrix, axis=0).sum()) / total_var), name
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return number_text(value)
+
+
+def _version_params(
+    params: dict[str, dict[str, Any]], rows: list[tuple[int, KeyEntry, str, float]]
+) -> list[VersionParams]:
+    """Each version's parameters that differ between versions (none: nothing to show)."""
+    if len(params) < 2:
+        return []
+    names = sorted({name for drawn in params.values() for name in drawn})
+    differ = [
+        name for name in names if len({_param_text(d.get(name)) for d in params.values()}) > 1
+    ]
+    if not differ:
+        return []
+    out = []
+    for version in sorted(params):
+        mine = [row for row in rows if row[1].version == version]
+        shown = {name: _param_text(params[version].get(name)) for name in differ}
+        answer = mine[0][1].answer if mine else ""
+        p = float(np.mean([r[3] / r[1].points for r in mine])) if mine else None
+        out.append(VersionParams(version, shown, answer, len(mine), p))
+    return out
 
 
 def _flagged(item: ItemStats) -> ItemStats:

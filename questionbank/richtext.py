@@ -48,6 +48,11 @@ def _tex(content: str, options: dict[str, Any]) -> str:
     return f"\\[{body}\\]" if options.get("display_mode") else f"\\({body}\\)"
 
 
+def _bare_tex(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    return _tex(str(token.content).strip(), {"display_mode": token.type != "math_inline"})
+
+
 class RichText:
     """Markdown+math to HTML, cached: most texts repeat across versions of a paper.
 
@@ -60,6 +65,11 @@ class RichText:
         self._md = MarkdownIt("commonmark", {"html": False}).use(
             dollarmath_plugin, allow_digits=False, double_inline=True, renderer=renderer
         )
+        if math == "tex":
+            # Bare \( \) text: Moodle's multilang filter ends a language block at the
+            # first </span>, so the plugin's <span class="math inline"> would cut it short.
+            for rule in ("math_inline", "math_inline_double", "math_block"):
+                self._md.add_render_rule(rule, _bare_tex)
         self._cache: dict[tuple[str, bool], str] = {}
 
     def html(self, text: str, *, inline: bool = False) -> str:

@@ -52,6 +52,8 @@ class AnswerKey:
     versions: dict[str, dict[int, KeyEntry]]
     # Per question id, bank letter -> choice text (first language), from manifest.json.
     choice_texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per question id, version -> the parameters its instance drew (manifest.json).
+    params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def question_count(self) -> int:
@@ -192,6 +194,8 @@ def _apply_manifest(key: AnswerKey, path: Path) -> None:
                 raise InputError.single(
                     file, f"version {version} question {q.get('number')} does not match {key.file}"
                 )
+            if isinstance(q.get("params"), dict) and q["params"]:
+                key.params.setdefault(entry.question_id, {})[version] = q["params"]
             order = q.get("bank_order")
             if isinstance(order, list):
                 entries[entry.number] = _with(

@@ -57,8 +57,8 @@ def test_moodle_xml_structure_and_answers(items: list[ExportItem]) -> None:
     categories = [
         q.findtext("category/text") for q in root.findall("question") if q.get("type") == "category"
     ]
-    assert "$course$/top/qbank/ml" in categories
-    assert "$course$/top/qbank/nn/fx-num-param" in categories  # variants grouped
+    assert "$course$/top/qbank/ml/Week 4" in categories
+    assert "$course$/top/qbank/nn/Week 6/fx-num-param (3 variants)" in categories  # variants
     questions = [q for q in root.findall("question") if q.get("type") != "category"]
     by_name = {q.findtext("name/text"): q for q in questions}
     expected = _exportable(items)
@@ -85,7 +85,7 @@ def test_moodle_xml_structure_and_answers(items: list[ExportItem]) -> None:
             assert sum(f for f in fractions if f > 0) == pytest.approx(100, abs=0.001)
             single = node.findtext("single") == "true"
             assert single == (item.question.type == "mcq")
-            assert node.findtext("shuffleanswers") == ("0" if item.pinned else "1") or (
+            assert node.findtext("shuffleanswers") == ("false" if item.pinned else "true") or (
                 not getattr(item.question, "shuffle", True)
             )
         elif kind == "truefalse":
@@ -131,8 +131,8 @@ def test_pinned_questions_are_not_shuffled_in_moodle(items: list[ExportItem]) ->
     flags = {
         q.findtext("name/text"): q.findtext("shuffleanswers") for q in root.findall("question")
     }
-    assert flags["fx-mcq-pinned"] == "0" and flags["fx-mcq-all-above"] == "0"
-    assert flags["fx-mcq-sigmoid"] == "1"
+    assert flags["fx-mcq-pinned"] == "false" and flags["fx-mcq-all-above"] == "false"
+    assert flags["fx-mcq-sigmoid"] == "true"
     node = next(
         q for q in root.findall("question") if q.findtext("name/text") == "fx-mcq-all-above"
     )
@@ -227,7 +227,7 @@ def test_gift_escapes_latex_braces_and_keeps_chinese(items: list[ExportItem]) ->
     assert "\\\\frac\\{7\\}\\{8\\}" in source  # \frac{7}{8} survives Moodle's brace rule
     parsed = parse_gift(source)
     question, _ = parsed["fx-mcq-sigmoid"]
-    assert "\\(\\sigma(x)\\)</span> 的導數為何？" in question
+    assert '<span lang="zh_tw" class="multilang">\\(\\sigma(x)\\) 的導數為何？</span>' in question
 
 
 # --- QTI -----------------------------------------------------------------------
@@ -365,7 +365,12 @@ def test_export_reports_what_it_leaves_out(tmp_path: Path) -> None:
         ["--bank", str(BANK), "export", "moodle", "--topic", "nn", "--out", str(tmp_path / "x")],
     )
     assert result.exit_code == 0
-    assert "note: moodle: left out 1 code question(s): fx-code-relu" in result.output
+    assert (
+        "note: moodle: skipped code questions: Moodle XML has no question type that runs code: "
+        "fx-code-relu\n"
+    ) in result.output
+    assert "question(s) exported to" in result.output
+    assert "; 1 skipped (code questions: Moodle XML has no question type" in result.output
     assert "regex patterns of fx-short-relu are not exported" in result.output
 
 

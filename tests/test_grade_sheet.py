@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
+import re
 from pathlib import Path
+from statistics import pvariance
 
 import pytest
 from click.testing import CliRunner
@@ -265,6 +268,135 @@ def test_cli_writes_scores_and_report(tmp_path: Path) -> None:
     assert scores[10] == ["s10", "A", "0", "4", "0", "0", "0", "0"]
     assert len(scores) == 11
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "KR-20 reliability</th><td>0.37</td>" in report
+    assert "KR-20 reliability (on the points awarded)</th><td>0.37</td>" in report
     assert "Q4 (g4): distractor B chosen by nobody" in report
     assert '<svg class="histogram"' in report and "row skipped" in report
+
+
+# --- reliability on points, labels as printed, parametric versions ----------------
+# Weighted items (1, 1, 2, 3 points), each right (full points) or wrong, five students:
+#   s1 1 1 2 3 = 7 | s2 1 1 2 0 = 4 | s3 1 0 0 3 = 4 | s4 0 1 0 0 = 1 | s5 0 0 0 0 = 0
+# Population variances of the points: .24 + .24 + .96 + 2.16 = 3.6; of the totals:
+# 82/5 - 3.2^2 = 6.16. alpha = 4/3 * (1 - 3.6/6.16) = 0.5541 (on items scaled to 0..1
+# it would be KR-20 = 4/3 * (1 - .96/2) = 0.6933, the figure the issue found wrong).
+WEIGHTED_ALPHA = 4 / 3 * (1 - 3.6 / 6.16)
+
+
+def test_reliability_is_alpha_on_the_points_awarded(tmp_path: Path) -> None:
+    (tmp_path / "key.csv").write_text(
+        "version,number,question_id,type,answer,points\n"
+        "A,1,w1,mcq,A,1\nA,2,w2,mcq,A,1\nA,3,w3,mcq,A,2\nA,4,w4,mcq,A,3\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "responses.csv").write_text(
+        "student_id,version,1,2,3,4\n"
+        "s1,A,A,A,A,A\ns2,A,A,A,A,B\ns3,A,A,B,B,A\ns4,A,B,A,B,B\ns5,A,B,B,B,B\n",
+        encoding="utf-8",
+    )
+    key = load_key(tmp_path / "key.csv")
+    analysis = analyse(grade(tmp_path / "responses.csv", key), key)
+    assert analysis.reliability_name == "Cronbach's α"
+    assert analysis.reliability == pytest.approx(WEIGHTED_ALPHA)
+    assert pytest.approx(0.554113, abs=1e-6) == WEIGHTED_ALPHA
+    assert analysis.reliability_items == 4
+
+
+def test_half_credit_is_not_called_kr20(tmp_path: Path) -> None:
+    (tmp_path / "key.csv").write_text(
+        "version,number,question_id,type,answer,points\n"
+        'A,1,m,multi,"A,C",1\nA,2,t,tf,T,1\nA,3,u,tf,F,1\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "responses.csv").write_text(
+        'student_id,version,1,2,3\ns1,A,"A,C",T,F\ns2,A,A,T,T\ns3,A,B,F,T\n',
+        encoding="utf-8",
+    )
+    key = load_key(tmp_path / "key.csv")
+    graded = grade(tmp_path / "responses.csv", key)
+    assert [s.points[1] for s in graded.sheets] == [1, 0.5, 0]
+    assert analyse(graded, key).reliability_name == "Cronbach's α"
+
+
+def _alpha(columns: list[list[float]]) -> float:
+    totals = [sum(row) for row in zip(*columns, strict=True)]
+    k = len(columns)
+    return k / (k - 1) * (1 - sum(pvariance(c) for c in columns) / pvariance(totals))
+
+
+def test_report_renders_labels_and_each_versions_numbers(tmp_path: Path) -> None:
+    paper = tmp_path / "paper"
+    runner = CliRunner()
+    made = runner.invoke(
+        cli,
+        [
+            "--bank",
+            str(FIXTURES / "bank"),
+            "paper",
+            str(FIXTURES / "exam.yaml"),
+            "--out",
+            str(paper),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    manifest = json.loads((paper / "manifest.json").read_text(encoding="utf-8"))
+    for version in manifest["versions"]:
+        for q in version["questions"]:
+            if q["question_id"] == "fx-mcq-fixed-order":
+                q["choices"] = {lang: [f"`{t}`" for t in c] for lang, c in q["choices"].items()}
+    (paper / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # Version A: sigmoid, fixed-order, pinned, all-above, multi, tf, num-rel, num-param, code,
+    # short; version B prints them in another order (see its answer key).
+    (tmp_path / "responses.csv").write_text(
+        "student_id,version,1,2,3,4,5,6,7,8,9,10\n"
+        's1,A,C,B,B,D,"B,D",T,1200,63,4,ReLU\n'
+        "s2,A,C,B,A,D,B,T,1200,60,2,relu\n"
+        's3,A,A,A,B,A,"B,D",F,1100,63,0,sigmoid\n'
+        's4,B,B,D,D,B,T,"C,D",21,1200,4,ReLU\n'
+        "s5,B,A,D,A,B,F,C,22,1000,1,no\n"
+        's6,B,B,A,D,C,T,"C,D",21,1190,3,rectified linear unit\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        cli,
+        [
+            "grade-sheet",
+            str(paper / "answer-key.csv"),
+            str(tmp_path / "responses.csv"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+
+    # The reliability, checked against an independent computation from the two CSVs.
+    ids = {
+        (row["version"], row["number"]): row["question_id"]
+        for row in csv.DictReader((paper / "answer-key.csv").open(encoding="utf-8"))
+    }
+    points: dict[str, list[float]] = {}
+    for row in csv.DictReader((out / "scores.csv").open(encoding="utf-8")):
+        for number in range(1, 11):
+            qid = ids[(row["version"], str(number))]
+            points.setdefault(qid, []).append(float(row[str(number)]))
+    alpha = _alpha(list(points.values()))
+    assert (f"Cronbach's α reliability (on the points awarded)</th><td>{alpha:.2f}</td>") in report
+
+    # Choice labels as the paper prints them: MathML and code, no raw $ or backticks.
+    options = re.findall(r"<h3>.*?</table>", report, re.S)
+    sigmoid = next(block for block in options if "fx-mcq-sigmoid" in block)
+    assert sigmoid.count("<math") == 4 and "$" not in sigmoid
+    fixed = next(block for block in options if "fx-mcq-fixed-order" in block)
+    assert "<code>512</code>" in fixed and "`" not in fixed
+
+    # fx-num-param drew n_in = 8 in A and 2 in B (n_out = 7 in both, so not listed).
+    per_version = re.search(
+        r"<code>fx-num-param</code>: numbers per version.*?</table>", report, re.S
+    )
+    assert per_version is not None
+    rows = re.findall(r"<tr><td>(\w)</td>((?:<td>[^<]*</td>)+)</tr>", per_version.group(0))
+    cells = {v: re.findall(r"<td>([^<]*)</td>", tds) for v, tds in rows}
+    assert cells == {"A": ["8", "63", "3", "0.67"], "B": ["2", "21", "3", "0.67"]}
+    assert "<code>n_in</code>" in per_version.group(0)
+    assert "n_out" not in per_version.group(0)
