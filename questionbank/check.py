@@ -8,6 +8,7 @@ student's code runs only in the autograder's sandbox, a separate process.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from rich.text import Text
 from questionbank import models
 from questionbank.bundle import restore_expected
 from questionbank.errors import QbankError
+from questionbank.grading.batch import read_submission
 from questionbank.grading.cases import (
     CaseSetupError,
     PreparedCase,
@@ -30,6 +32,7 @@ from questionbank.grading.cases import (
 )
 from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.grading.tasks import spec_of
+from questionbank.notebook import NotebookError
 from questionbank.sandbox import (
     SandboxConfig,
     SandboxError,
@@ -87,14 +90,17 @@ SHOWN_STDOUT = 2000
 
 def run_check(task: PreparedTask, file: Path) -> SubmissionResult:
     try:
-        source = file.read_bytes()
+        _, source, notes = read_submission(file, [task.spec.function])
     except OSError as exc:
-        raise QbankError(f"{file}: cannot read ({exc.strerror})") from None
+        raise QbankError(f"{file}: cannot read ({exc.strerror or exc})") from None
+    except NotebookError as exc:
+        raise QbankError(f"{file}: {exc}") from None
     try:
         with SandboxServer(config=SandboxConfig(max_stdout=CHECK_MAX_STDOUT)) as server:
-            return grade_submission([task], source, server, name=file.name)
+            result = grade_submission([task], source, server, name=file.name)
     except SandboxError as exc:
         raise QbankError(f"the autograder's sandbox could not run: {exc}") from None
+    return dataclasses.replace(result, notes=notes)
 
 
 def print_check(console: Console, result: SubmissionResult, task: PreparedTask) -> None:
@@ -120,6 +126,8 @@ def print_check(console: Console, result: SubmissionResult, task: PreparedTask) 
         )
         table.add_row(Text(case.name), verdict, f"{case.seconds:.2f}s")
     console.print(table)
+    for note in result.notes:
+        console.print(Text(f"note: {note}"))
     by_name = {c.name: c for c in task.cases}
     for case in graded.cases:
         if case.passed or case.kind == "load_error":

@@ -546,22 +546,25 @@ def grade(
     require_isolation: str | None,
 ) -> None:
     """Grade one submission file against a code task (or an assignment file of tasks)."""
+    import dataclasses
     from pathlib import Path
 
-    from questionbank.grading.batch import Submission, write_atomic
+    from questionbank.grading.batch import read_submission, write_atomic
     from questionbank.grading.grade import grade_submission
     from questionbank.grading.report import print_text, to_gradescope
     from questionbank.grading.tasks import prepare_tasks
+    from questionbank.notebook import NotebookError
     from questionbank.sandbox import SandboxServer
 
     tasks = prepare_tasks(_load_quick(ctx), task)
     try:  # never through a link, nor from a FIFO: a student may have uploaded either
-        source = Submission(Path(submission).stem, Path(submission)).source()
-    except OSError as exc:
-        _fail(f"{submission}: cannot read ({exc})")
+        _, source, notes = read_submission(Path(submission), [t.spec.function for t in tasks])
+    except (OSError, NotebookError) as exc:
+        _fail(f"{submission}: {exc}")
     with SandboxServer(config=_sandbox_config()) as server:
         _check_isolation(server.isolation, require_isolation)
         result = grade_submission(tasks, source, server, name=Path(submission).name)
+    result = dataclasses.replace(result, notes=notes)
     if fmt == "text":
         if out:
             from rich.console import Console

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Container
 from pathlib import Path
 
@@ -12,6 +13,19 @@ from questionbank.grading.compare import Tolerance
 TOY_ROOT = Path(__file__).parent / "fixtures" / "toy"
 HOSTILE = Path(__file__).parent / "hostile"
 UID_BASE = 64000
+# Files the hostile corpus tries to create outside its scratch folder: none may exist after.
+PROOFS = [
+    "/tmp/qbank-hostile-proof-daemon",
+    "/tmp/qbank-hostile-proof-results.json",
+    "/tmp/qbank-hostile-proof-write",
+    "/var/tmp/qbank-hostile-proof-write",
+    "/dev/shm/qbank-hostile-proof-write",
+    "/work/qbank-hostile-proof-write",
+    "/qbank-hostile-proof-write",
+    "/autograder/results/results.json",
+]
+# Terminal control characters and bidi overrides: never in a message a person reads.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 def toy_spec(*, timeout: float = 1.0) -> TaskSpec:

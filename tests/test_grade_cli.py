@@ -139,7 +139,9 @@ def test_grade_batch_writes_results_csv_and_resumes(tmp_path: Path) -> None:
         "good_list,5,5,5",
         "wrong_shape,0,5,0",
     ]
-    assert "empty/ has no .py file" in json.loads((out / "empty.json").read_text())["output"]
+    assert (
+        "empty/ has no .py or .ipynb file" in json.loads((out / "empty.json").read_text())["output"]
+    )
     code, stdout, _ = run("grade-batch", "toy-affine", str(folder), "--out", str(out))
     assert "0 graded, 6 unchanged" in stdout
     (folder / "wrong_shape.py").write_bytes((SUBS / "good.py").read_bytes())

@@ -71,18 +71,22 @@ def _env(root: Path) -> dict[str, str]:
     }
 
 
-def _grade(root: Path, source: str) -> dict[str, object]:
-    for old in (root / "submission").iterdir():
-        old.unlink()
-    (root / "submission" / "submission.py").write_text(source)
+def _script(root: Path, name: str, env: dict[str, str] | None = None) -> None:
     done = subprocess.run(
-        ["bash", str(root / "source" / "run_autograder")],
-        env=_env(root),
+        ["bash", str(root / "source" / name)],
+        env=env or _env(root),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _grade(root: Path, source: str) -> dict[str, object]:
+    for old in (root / "submission").iterdir():
+        old.unlink()
+    (root / "submission" / "submission.py").write_text(source)
+    _script(root, "run_autograder")
     return json.loads((root / "results" / "results.json").read_text())  # type: ignore[no-any-return]
 
 
@@ -90,14 +94,7 @@ def _grade(root: Path, source: str) -> dict[str, object]:
 @pytest.mark.skipif(not Path(sys.prefix, "bin", "qbank").exists(), reason="qbank not installed")
 def test_bundle_in_a_simulated_autograder(root: Path) -> None:
     _autograder(root)
-    done = subprocess.run(
-        ["bash", str(root / "source" / "setup.sh")],
-        env=_env(root),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    _script(root, "setup.sh")
     reference = root / "source" / "qbank" / "graders" / "toy.py"
     assert reference.stat().st_mode & 0o077 == 0
 
@@ -115,10 +112,7 @@ def test_a_run_that_cannot_grade_still_writes_results(root: Path) -> None:
     _autograder(root)
     env = {**_env(root), "QBANK_VENV": str(root / "no-such-venv")}
     (root / "submission" / "a.py").write_text("def affine(x, shift=1.0):\n    return x\n")
-    done = subprocess.run(
-        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, timeout=60
-    )
-    assert done.returncode == 0
+    _script(root, "run_autograder", env)
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == 0
     assert "could not grade this submission" in results["output"]

@@ -9,7 +9,6 @@ import contextlib
 import csv
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -19,7 +18,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sandbox_helpers import HOSTILE, TOY_ROOT, UID_BASE, files_owned_by, processes_of_uids, toy_task
+from sandbox_helpers import (
+    CONTROL,
+    HOSTILE,
+    PROOFS,
+    TOY_ROOT,
+    UID_BASE,
+    files_owned_by,
+    processes_of_uids,
+    toy_task,
+)
 
 from questionbank.grading.batch import _result_document
 from questionbank.grading.grade import grade_submission
@@ -32,17 +40,6 @@ HONEST = {
     "wrong": TOY_ROOT / "honest" / "wrong.py",
 }
 MARKERS = ("QBANK-HONEST-SOURCE", "QBANK-HONEST-PRINTED", "sk-QBANK")
-PROOFS = [
-    "/tmp/qbank-hostile-proof-daemon",
-    "/tmp/qbank-hostile-proof-results.json",
-    "/tmp/qbank-hostile-proof-write",
-    "/var/tmp/qbank-hostile-proof-write",
-    "/dev/shm/qbank-hostile-proof-write",
-    "/work/qbank-hostile-proof-write",
-    "/qbank-hostile-proof-write",
-    "/autograder/results/results.json",
-]
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 def _attackers() -> list[Path]:

@@ -9,13 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import HOSTILE, UID_BASE, files_owned_by, processes_of_uids, toy_task
+from sandbox_helpers import (
+    CONTROL,
+    HOSTILE,
+    PROOFS,
+    UID_BASE,
+    files_owned_by,
+    processes_of_uids,
+    toy_task,
+)
 
 from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.grading.verdicts import HIDDEN_MESSAGES
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
 
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 HIDDEN_VOCABULARY = {
     *HIDDEN_MESSAGES.values(),
     "wrong shape",
@@ -27,16 +34,6 @@ HIDDEN_VOCABULARY = {
     "loading took longer than 2 s",
 }
 PORTS = range(47900, 47964)  # network.py tries each; the listener takes the first free one
-PROOFS = [
-    "/tmp/qbank-hostile-proof-daemon",
-    "/tmp/qbank-hostile-proof-results.json",
-    "/tmp/qbank-hostile-proof-write",
-    "/var/tmp/qbank-hostile-proof-write",
-    "/dev/shm/qbank-hostile-proof-write",
-    "/work/qbank-hostile-proof-write",
-    "/qbank-hostile-proof-write",
-    "/autograder/results/results.json",
-]
 
 # file -> (failure kind of every case (a regex), regex the public case's message must match)
 EXPECTED = {

@@ -8,6 +8,7 @@ kill -9) keeps every finished result and never leaves a half-written one.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -23,10 +24,12 @@ from questionbank.grading.cases import PreparedTask
 from questionbank.grading.grade import SubmissionResult, grade_in_turn
 from questionbank.grading.report import to_gradescope
 from questionbank.grading.text import clean_text, csv_cell
+from questionbank.notebook import MAX_NOTEBOOK, NotebookError, is_notebook, notebook_source
 from questionbank.sandbox import SandboxConfig, SandboxServer
 from questionbank.sandbox.client import MAX_SOURCE
 
 RESULT_FORMAT = 1
+SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,19 @@ class Submission:
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(f"{self.path.name} is not a regular file")
-            return handle.read(MAX_SOURCE + 1)
+            # One byte over the limit, so that "too large" can be told from "just fits".
+            limit = MAX_NOTEBOOK if is_notebook(self.path.name) else MAX_SOURCE
+            return handle.read(limit + 1)
+
+
+def read_submission(path: Path, functions: list[str]) -> tuple[bytes, bytes, tuple[str, ...]]:
+    """(bytes read, source to run, notes) for one file: a notebook's code cells become the
+    source. OSError or NotebookError (whose message is for the student) when it cannot be."""
+    raw = Submission(_stem(path.name), path).source()
+    if not is_notebook(path.name):
+        return raw, raw, ()
+    converted = notebook_source(raw, functions=functions)
+    return raw, converted.source, converted.notes
 
 
 @dataclass(frozen=True)
@@ -80,21 +95,29 @@ def find_submissions(folder: Path) -> list[Submission]:
 
 def _submission_of(entry: os.DirEntry[str]) -> Submission | None:
     name = entry.name
-    stem = name.removesuffix(".py")
+    stem = _stem(name)
     if entry.is_symlink():
-        if name.endswith(".py") or entry.is_dir():
+        if stem != name or entry.is_dir():
             problem = f"{name} is a symbolic link: only regular files are graded"
             return Submission(stem, None, problem)
         return None
     if entry.is_dir(follow_symlinks=False):
         return _folder_submission(Path(entry.path))
-    if not name.endswith(".py"):
+    if stem == name:
         return None
     if not entry.is_file(follow_symlinks=False):
         return Submission(stem, None, f"{name} is not a regular file (a FIFO or a device?)")
     if name.startswith("."):
         return Submission(stem, None, f"{name} is a hidden file: rename it without the dot")
     return Submission(stem, Path(entry.path))
+
+
+def _stem(name: str) -> str:
+    """The student a file names (a .py or .ipynb file), or name itself for other files."""
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
 
 
 def _folder_submission(folder: Path) -> Submission | None:
@@ -105,7 +128,7 @@ def _folder_submission(folder: Path) -> Submission | None:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
         for name in sorted(filenames):
             path = Path(dirpath, name)
-            if not name.endswith(".py"):
+            if _stem(name) == name:
                 continue
             info = path.lstat()
             if stat.S_ISLNK(info.st_mode) or not stat.S_ISREG(info.st_mode):
@@ -118,10 +141,14 @@ def _folder_submission(folder: Path) -> Submission | None:
         return Submission(
             folder.name, None, f"{folder.name}/ holds links or special files ({what}): not graded"
         )
-    named = [p for p in files if p.name == "submission.py"]
+    named = [p for p in files if p.name in ("submission.py", "submission.ipynb")]
     if len(named) == 1 or len(files) == 1:
         return Submission(folder.name, (named or files)[0])
-    what = "no .py file" if not files else f"{len(files)} .py files and no submission.py"
+    what = (
+        "no .py or .ipynb file"
+        if not files
+        else f"{len(files)} .py/.ipynb files and no submission.py or submission.ipynb"
+    )
     return Submission(folder.name, None, f"{folder.name}/ has {what}")
 
 
@@ -197,18 +224,28 @@ def grade_batch(
     for stale in out.glob(".*.tmp"):  # a batch killed while writing: never a result
         stale.unlink(missing_ok=True)
     submissions = find_submissions(folder)
+    functions = [t.spec.function for t in tasks]
     pending = []
     for index, submission in enumerate(submissions):
         # Read once: the bytes graded are the bytes fingerprinted, even if the file changes.
+        notes: tuple[str, ...] = ()
         try:
-            source = submission.source()
-        except OSError as exc:
-            problem = f"{submission.path.name if submission.path else ''}: cannot read ({exc})"
+            if submission.path is None:
+                raw = source = b""
+            else:
+                raw, source, notes = read_submission(submission.path, functions)
+        except (OSError, NotebookError) as exc:
+            name = submission.path.name if submission.path else ""
+            problem = (
+                f"{name}: {exc}"
+                if isinstance(exc, NotebookError)
+                else f"{name}: cannot read ({exc})"
+            )
             submission = submissions[index] = Submission(submission.student, None, problem)
-            source = b""
-        stamp = fingerprint(source, tasks)
+            raw = source = b""
+        stamp = fingerprint(raw, tasks)
         if not _up_to_date(out / f"{submission.student}.json", stamp):
-            pending.append((submission, stamp, source))
+            pending.append((submission, stamp, source, notes))
     run = _BatchRun(tasks, out, pending, len(submissions), config, on_progress, load_timeout)
     csv_path = out / "grades.csv"
     try:
@@ -218,7 +255,8 @@ def grade_batch(
     return BatchSummary(len(pending), len(submissions) - len(pending), len(submissions), csv_path)
 
 
-Pending = tuple[Submission, dict[str, Any], bytes]  # a submission, its fingerprint, its source
+# A submission, its fingerprint, the source to run, notes on how it was made (a notebook's).
+Pending = tuple[Submission, dict[str, Any], bytes, tuple[str, ...]]
 
 
 class _BatchRun:
@@ -275,8 +313,9 @@ class _BatchRun:
                 graded = grade_in_turn(
                     self.tasks, self._feed(taken), server, load_timeout=self.load_timeout
                 )
-                for (submission, stamp), result in graded:
+                for (submission, stamp, notes), result in graded:
                     del taken[submission.student]
+                    result = dataclasses.replace(result, notes=notes)
                     self._finish(submission, self._document(submission, result, stamp))
                 return
             except Exception as exc:
@@ -284,7 +323,7 @@ class _BatchRun:
                     raise
                 # The submissions in flight (up to two: one judged, one running) fail, unstamped
                 # so that a rerun grades them again; the others go on, on a fresh server.
-                for submission, _, _ in taken.values():
+                for submission, *_ in taken.values():
                     self._finish(submission, self._internal_error(submission, exc))
                 taken.clear()
             finally:
@@ -292,20 +331,20 @@ class _BatchRun:
 
     def _feed(
         self, taken: dict[str, Pending]
-    ) -> Iterator[tuple[tuple[Submission, dict[str, Any]], bytes, str]]:
+    ) -> Iterator[tuple[tuple[Submission, dict[str, Any], tuple[str, ...]], bytes, str]]:
         while not self.stop.is_set():
             with self.lock:
                 item = next(self.queue, None)
             if item is None:
                 return
-            submission, stamp, source = item
+            submission, stamp, source, notes = item
             if submission.path is None:
                 document = _unreadable(submission, self.tasks)
                 document["qbank"] = stamp
                 self._finish(submission, document)
                 continue
             taken[submission.student] = item
-            yield (submission, stamp), source, submission.path.name
+            yield (submission, stamp, notes), source, submission.path.name
 
     def _document(
         self, submission: Submission, result: SubmissionResult, stamp: dict[str, Any]

@@ -33,6 +33,7 @@ class SubmissionResult:
     execution_time: float
     isolation: dict[str, Any] = field(default_factory=dict)
     stdout_bytes: int = 0
+    notes: tuple[str, ...] = ()  # what was changed before grading (a notebook's magics, ...)
 
 
 def grade_submission(

@@ -2,7 +2,7 @@
 
 The zip holds setup.sh (installs Python >= 3.11 if needed and this qbank from the bundled
 source, then makes the bundle readable by root only), run_autograder (grades the one .py file
-in /autograder/submission at isolation level partial or better and always writes
+(or notebook) in /autograder/submission at isolation level partial or better and always writes
 /autograder/results/results.json), the qbank package with a minimal pyproject.toml, and the
 course's bank/ and graders/. Students only ever see the results; their code runs as an
 unprivileged uid that cannot read the references.
@@ -67,9 +67,9 @@ fail() {{
   exit 0
 }}
 shopt -s nullglob
-files=("$root"/submission/*.py)
+files=("$root"/submission/*.py "$root"/submission/*.ipynb)
 if [ ${{#files[@]}} -ne 1 ]; then
-  fail "expected exactly one .py file, found ${{#files[@]}}"
+  fail "expected exactly one .py or .ipynb file, found ${{#files[@]}}"
 fi
 # Official grades need at least the partial level (uid drop and rlimits); the level graded at
 # is written in the results' output.
@@ -78,7 +78,9 @@ fi
   --out "$results" 2> "$root/results/qbank-stderr.txt"
 status=$?
 if [ ! -s "$results" ]; then
-  fail "the autograder could not grade this submission (qbank exit status $status)"
+  # qbank's own last words (a notebook it cannot read, say), made safe for JSON.
+  reason=$(tail -n 1 "$root/results/qbank-stderr.txt" | tr -d '"\\\\\\000-\\037' | cut -c1-300)
+  fail "the autograder could not grade this submission (qbank exit status $status): $reason"
 fi
 """
 

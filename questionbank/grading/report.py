@@ -37,6 +37,8 @@ def to_gradescope(result: SubmissionResult, *, strict: bool = False) -> dict[str
     level = result.isolation.get("level")
     if level:  # the level graded at, always: official grades need partial or better
         summary += f"\nsandbox isolation: {describe_isolation(result.isolation)}"
+    for note in result.notes:
+        summary += f"\nnote: {note}"
     document: dict[str, Any] = {
         "score": _points(result.score),
         "max_score": _points(result.max_score),
@@ -81,6 +83,8 @@ def print_text(result: SubmissionResult, console: Console) -> None:
                 verdict,
             )
     console.print(table)
+    for note in result.notes:
+        console.print(Text(f"note: {note}"))
     level = result.isolation.get("level")
     if level and level != "full":
         console.print(f"warning: sandbox isolation {describe_isolation(result.isolation)}")

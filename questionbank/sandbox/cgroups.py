@@ -37,6 +37,14 @@ class Group:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
+    def add(self, path: Path) -> None:
+        self.procs_fds.append(os.open(path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+
+    def discard(self) -> None:
+        """Undo a half-made group."""
+        self.close_fds()
+        remove(self.paths)
+
 
 def create(name: str, *, memory_bytes: int, processes: int, cpus: float) -> Group | None:
     """Make and configure the group; None when this machine gives us no writable cgroup."""
@@ -103,10 +111,9 @@ def _create_v1(name: str, memory_bytes: int, processes: int, cpus: float) -> Gro
             if controller == "memory" and swap.exists():
                 with contextlib.suppress(OSError):  # only where swap accounting is on
                     _write(swap, str(memory_bytes))
-            group.procs_fds.append(os.open(target / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+            group.add(target)
     except OSError:
-        group.close_fds()
-        remove(group.paths)
+        group.discard()
         return None
     return group
 
@@ -131,10 +138,9 @@ def _create_v2(name: str, memory_bytes: int, processes: int, cpus: float) -> Gro
                 _write(target / "memory.swap.max", "0")
             _write(target / "pids.max", str(processes))
             _write(target / "cpu.max", f"{int(CPU_PERIOD_US * cpus)} {CPU_PERIOD_US}")
-            group.procs_fds.append(os.open(target / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+            group.add(target)
         except OSError:
-            group.close_fds()
-            remove(group.paths)
+            group.discard()
             return None
         return group
     return None

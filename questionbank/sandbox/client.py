@@ -459,7 +459,7 @@ class _AttemptReader:
         self.loaded = False
         self.closed = False
         self.phase_start = time.monotonic()
-        self.printed = bytearray()  # by the case running now (public cases only)
+        self.printed = b""  # the "O" frame that came before the next result
         # Per attempt: a flood in one case must not fail the next attempt's cases.
         self.printed_total = 0
         os.set_blocking(out_r, False)
@@ -511,18 +511,19 @@ class _AttemptReader:
                 return False
             self.run.stdout_total += len(data)
             self.printed_total += len(data)
-            if self.public and len(self.printed) < STDOUT_KEEP:
-                self.printed += data[: STDOUT_KEEP - len(self.printed)]
             if self.printed_total > self.config.max_stdout:
                 kib = self.config.max_stdout // 1024
                 self.failure = ("output_flood", f"printed more than {kib} KiB of output")
                 return True
 
     def _frame(self, kind: bytes, payload: bytes) -> None:
+        if kind == b"O":
+            self.printed = payload if self.public else b""
+            return
         now = time.monotonic()
         seconds = now - self.phase_start
         self.phase_start = now
-        printed, self.printed = bytes(self.printed), bytearray()
+        printed, self.printed = self.printed, b""
         if kind == b"L" and not self.loaded:
             self.loaded = True
             if self.public:
@@ -562,7 +563,7 @@ class _AttemptReader:
         if self.position < len(self.indices):
             index = self.indices[self.position]
             self.run.record(index, failure[0], failure[1], b"", seconds)
-            self.run.case_stdout[index] = bytes(self.printed)
+            self.run.case_stdout[index] = self.printed
         return self.position + 1
 
 

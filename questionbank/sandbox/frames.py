@@ -72,11 +72,13 @@ class StudentStream:
     """Incremental parser for the frames a job sends.
 
     max_value caps one returned value ("R"); exception reports ("X", "E") are capped at
-    MAX_REPORT and "L" (loaded) carries nothing."""
+    MAX_REPORT, "L" (loaded) carries nothing, and "O" (what was printed since the previous
+    frame) 256 KiB."""
 
     def __init__(self, max_value: int) -> None:
         self.buffer = bytearray()
-        self.caps = {b"R": max_value, b"X": MAX_REPORT, b"E": MAX_REPORT, b"L": 0}
+        # "O": what the case printed (the harness keeps 64 Ki characters: up to 4 bytes each).
+        self.caps = {b"R": max_value, b"X": MAX_REPORT, b"E": MAX_REPORT, b"L": 0, b"O": 256 << 10}
         self.expected = 0  # size of the frame being buffered, once its header is known
 
     def feed(self, data: bytes) -> list[tuple[bytes, bytes]]:
@@ -98,4 +100,10 @@ class StudentStream:
         return frames
 
 
-_KIND_NAMES = {b"R": "returned value", b"X": "exception report", b"E": "load report", b"L": "frame"}
+_KIND_NAMES = {
+    b"R": "returned value",
+    b"X": "exception report",
+    b"E": "load report",
+    b"L": "frame",
+    b"O": "printed output",
+}

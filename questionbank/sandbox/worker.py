@@ -143,17 +143,22 @@ def run_harness(attempt: Attempt, source: bytes, path: str, res_fd: int) -> None
     send_raw, exit_now, encode = write_all, os._exit, codec.encode
     fingerprint = codec.fingerprint
     streams = (sys.stdout, sys.stderr)
+    kept = _Kept()
 
     def send(kind: bytes, payload: bytes) -> None:
-        # What the case printed goes out before its result, so that the client can tell
-        # which case printed what (and nothing is lost in a buffer at os._exit).
+        # What was printed since the last frame goes first, on this channel, so that the
+        # client knows which case printed what; everything printed also goes to the output
+        # pipe, where the client counts it (and nothing is lost in a buffer at os._exit).
         for stream in streams:
             with contextlib.suppress(BaseException):
                 stream.flush()
+        printed = kept.take()
         try:
-            send_raw(res_fd, student_frame(kind, payload))
+            send_raw(res_fd, student_frame(b"O", printed) + student_frame(kind, payload))
         except BaseException:  # noqa: BLE001
             exit_now(74)
+
+    sys.stdout, sys.stderr = (_Capture(stream, kept) for stream in streams)
 
     module = types.ModuleType("submission")
     module.__file__ = path
@@ -186,6 +191,50 @@ def run_harness(attempt: Attempt, source: bytes, path: str, res_fd: int) -> None
             continue
         send(b"R", payload)
     exit_now(0)
+
+
+KEEP_PRINTED = 64 << 10
+
+
+class _Kept:
+    """The first KEEP_PRINTED characters printed since the last frame."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        room = KEEP_PRINTED - self.size
+        if room > 0:
+            piece = text[:room]
+            self.parts.append(piece)
+            self.size += len(piece)
+
+    def take(self) -> bytes:
+        text, self.parts, self.size = "".join(self.parts), [], 0
+        return text.encode("utf-8", "replace")
+
+
+class _Capture:
+    """sys.stdout/sys.stderr for the submission: writes through to the output pipe, where the
+    client counts it, and keeps the beginning of each case's output for the result channel."""
+
+    def __init__(self, through: Any, kept: _Kept) -> None:
+        self.through, self.kept = through, kept
+        self.encoding = getattr(through, "encoding", "utf-8")
+
+    def write(self, text: str) -> int:
+        self.kept.add(str(text))
+        return int(self.through.write(text))
+
+    def flush(self) -> None:
+        self.through.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return int(self.through.fileno())
 
 
 def _describe(exc: BaseException, path: str, *, loading: bool) -> bytes:
