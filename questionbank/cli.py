@@ -116,10 +116,13 @@ def list_(
 ) -> None:
     """List the bank's questions."""
     from questionbank.describe import summary
+    from questionbank.session import check_names
 
+    bank = _load(ctx)
+    check_names(bank.questions, topics=topic, types=types)
     questions = [
         q
-        for q in _load(ctx).questions
+        for q in bank.questions
         if (not topic or q.topic in topic)
         and (not types or q.type in types)
         and (not tag or set(tag) & set(q.tags))
@@ -132,9 +135,10 @@ def list_(
 
         click.echo(count_matrix(questions), nl=False)
         return
+    from questionbank.session import default_lang
     from questionbank.terminal import list_table
 
-    list_table(_console(), questions)
+    list_table(_console(), questions, lang=default_lang())
 
 
 @cli.command()
@@ -409,19 +413,27 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def stats(fmt: str) -> None:
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
     """Accuracy per topic and in total, from the practice history."""
+    from questionbank.errors import QbankError
     from questionbank.history import now
+    from questionbank.quiz import quiz_types
     from questionbank.session import open_history
     from questionbank.stats import stats_data, stats_table
 
     console = _console()
+    try:  # the bank only adds the count of new questions: stats work without it
+        questions = [q for q in _load_quick(ctx).questions if q.type in quiz_types()]
+    except QbankError:
+        questions = None
+    at = now()
     with open_history() as history:
-        data = stats_data(history.answers(), at=now())
+        data = stats_data(history.answers(), at=at, questions=questions)
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            stats_table(console, data, history_path=str(history.path))
+            stats_table(console, data, history_path=str(history.path), at=at)
 
 
 @cli.command()

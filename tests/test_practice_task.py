@@ -29,7 +29,7 @@ def test_writes_the_starter_and_says_what_next(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert out.read_text() == STARTER
     text = result.output  # type: ignore[attr-defined]
-    assert "Return `x` multiplied by `k`, elementwise." in text
+    assert "Return x multiplied by k, elementwise." in text  # code spans rendered, not raw
     assert "public cases (2): small, generated; 1 hidden case when graded" in text
     assert f"qbank check fx-code-scale {out}" in text
     assert "HIDDEN-CASE-NAME" not in text

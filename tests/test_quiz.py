@@ -40,10 +40,10 @@ def _run(
 def test_right_answer_feedback_and_math(bank) -> None:  # type: ignore[no-untyped-def]
     out, summary, saved = _run(bank, ["fx-mcq-sigmoid-derivative"], "a\n")
     assert "What is the derivative of the sigmoid σ(x)?" in out
-    assert "A. σ(x)(1−σ(x))" in out
+    assert "A. σ(x)(1 − σ(x))" in out
     assert "\\sigma" not in out and "$" not in out
     assert "✓ Correct" in out
-    assert "Explanation:\nThe derivative is σ(x)(1−σ(x)), at most 0.25." in out
+    assert "Explanation:\nThe derivative is σ(x)(1 − σ(x)), at most 0.25." in out
     assert "Score: 1 / 1 points (100%) · 1 answered · 0 skipped" in out
     assert [(a.question_id, a.fraction, a.given, a.skipped) for a in saved] == [
         ("fx-mcq-sigmoid-derivative", 1.0, "A", False)
@@ -54,7 +54,7 @@ def test_right_answer_feedback_and_math(bank) -> None:  # type: ignore[no-untype
 def test_wrong_answer_shows_answer_and_the_choice_feedback(bank) -> None:  # type: ignore[no-untyped-def]
     out, _, saved = _run(bank, ["fx-mcq-sigmoid-derivative"], "b\n")
     assert "✗ Wrong" in out
-    assert "Answer: A. σ(x)(1−σ(x))" in out
+    assert "Answer: A. σ(x)(1 − σ(x))" in out
     assert "B: That is the derivative of tanh, written with tanh." in out
     assert "To review" in out and "fx-mcq-sigmoid-derivative" in out
     assert saved[0].fraction == 0.0 and saved[0].given == "B"
@@ -135,7 +135,7 @@ def test_chinese_session(bank) -> None:  # type: ignore[no-untyped-def]
     )
     assert "第 1/2 題" in out and "正確率為何？" in out
     assert "✓ 答對了" in out and "✗ 答錯了" in out
-    assert "正確答案: true" in out
+    assert "正確答案: 對" in out
     assert "得分：1 / 2 分(50%) · 作答 2 題 · 跳過 0 題" in out
     assert [a.fraction for a in saved] == [1.0, 0.0]
 
