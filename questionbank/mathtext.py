@@ -10,7 +10,7 @@ a true minus sign, and spaces around binary operators and after function names.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pylatexenc import latexwalker
@@ -143,6 +143,7 @@ def _tidy(text: str) -> str:
     return re.sub(r" {2,}", " ", text).strip()
 
 
+@lru_cache(maxsize=4096)  # a quiz shows a formula in its prompt, answer and explanation
 def math_to_text(latex: str) -> str:
     """One formula (without the dollars) as plain Unicode text; LaTeX that cannot be
     read is shown as written rather than raising."""
