@@ -62,6 +62,7 @@ _EN: dict[str, str] = {
     "yours": "your answer",
     "skip_mark": "(skipped)",
     "nothing_due": "Nothing is due now; the next review is {when}.",
+    "nothing_due_yet": "Nothing is due now: no question has been answered yet.",
     "new_instead": "Here are {n} new question(s) instead, by week with the topics mixed.",
     "no_new": "Every question here has been seen: come back when one is due.",
     "no_history": "Nothing to review yet: no answer has been saved. Start with: qbank quiz",
@@ -103,6 +104,7 @@ _ZH: dict[str, str] = {
     "yours": "你的答案",
     "skip_mark": "(跳過)",
     "nothing_due": "目前沒有到期的題目；下次複習：{when}。",
+    "nothing_due_yet": "目前沒有到期的題目：還沒有作答任何題目。",
     "new_instead": "改為練習 {n} 題新題目，依週次排列，主題交錯。",
     "no_new": "這裡的題目都已練習過：等有題目到期時再回來。",
     "no_history": "還沒有可複習的題目：尚未儲存任何作答。先從 qbank quiz 開始。",
@@ -204,10 +206,8 @@ class Quiz:
                 try:
                     inst = self.instances[n - 1]
                 except Unavailable as exc:
-                    self.console.print(
-                        Text(self.words("broken", id=exc.question_id, reason=exc.reason)),
-                        style="yellow",
-                    )
+                    message = self.words("broken", id=exc.question_id, reason=exc.reason)
+                    self.console.print(Text(message, style="yellow"), soft_wrap=True)
                     continue
                 result = self._ask(inst, n)
                 if isinstance(result, str):

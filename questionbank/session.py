@@ -224,8 +224,11 @@ def quiz(bank: Bank, setup: Setup, filters: Filters, *, count: int, due: bool) -
     chosen = planner.due(questions, memories, at=at, limit=count)
     if not outlook.due:
         nxt = outlook.next_due
-        when = when_text(nxt, at=at, lang=setup.lang) if nxt else "-"
-        setup.console.print(words("nothing_due", when=when), highlight=False)
+        if nxt is None:
+            setup.console.print(words("nothing_due_yet"))
+        else:
+            when = when_text(nxt, at=at, lang=setup.lang)
+            setup.console.print(words("nothing_due", when=when), highlight=False)
         if not chosen:
             setup.console.print(words("no_new"))
             return None

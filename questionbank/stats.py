@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -100,7 +101,15 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at
     if not totals["answered"] and not totals["skipped"]:
         console.print(f"No answers yet in {history_path}. Start with: qbank quiz", soft_wrap=True)
         return
-    table = Table(header_style="bold", show_footer=True)
+    # Light borders and no edge padding: nine columns fit in 80 terminal columns.
+    table = Table(
+        header_style="bold",
+        show_footer=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
     columns = {
         "topic": "topic",
         "questions": "qs",
@@ -108,7 +117,7 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at
         "correct": "right",
         "accuracy": "accuracy",
         "points": "points",
-        "skipped": "skipped",
+        "skipped": "skips",
         "due": "due",
         "recall": "recall now",
     }
@@ -128,8 +137,7 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at
             header,
             footer=footer[name],
             justify="left" if name == "topic" else "right",
-            overflow="fold",
-            no_wrap=name != "topic",
+            no_wrap=True,
         )
     for row in data["topics"]:
         table.add_row(
