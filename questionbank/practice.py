@@ -17,7 +17,7 @@ from questionbank.bank import Bank
 from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError
 from questionbank.paths import display
-from questionbank.quiz import localized
+from questionbank.quiz import localized_block
 
 
 def code_task(bank: Bank, task_id: str) -> models.CodeQuestion:
@@ -82,7 +82,7 @@ def show_task(
     """The statement, the public cases and what to do next; the starter when written now."""
     words = _words(lang)
     console.print(Text(f"{task.id} · {task.topic} · {task.points:g} {words['pt']}", style="bold"))
-    console.print(localized(task.prompt, lang))
+    console.print(localized_block(task.prompt, lang))
     console.print(Text(f"def {task.signature}", style="bold"))
     public = [c for c in task.cases if not c.hidden]
     hidden = len(task.cases) - len(public)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -24,7 +24,7 @@ from questionbank.history import AnswerRecord, now
 from questionbank.instance import Instance, pick
 from questionbank.params import Localized
 from questionbank.terminput import Reader
-from questionbank.termtext import terminal_text
+from questionbank.termtext import TerminalBlock, terminal_text
 
 LANGS = ("en", "zh-TW", "both")
 
@@ -165,6 +165,12 @@ def localized(text: Localized | None, lang: str) -> Text:
     return Text("\n").join(terminal_text(pick(text, tag)) for tag in _langs(text, lang))
 
 
+def localized_block(text: Localized | None, lang: str) -> Group:
+    """As :func:`localized`, for a text on lines of its own (a prompt, an explanation):
+    wrapped to the terminal with list items in a hanging indent."""
+    return Group(*(TerminalBlock(pick(text, tag)) for tag in _langs(text, lang)))
+
+
 class Unavailable(Exception):
     """A question of the session that could not be instantiated (a parameter value its
     template or answer cannot take): the quiz skips it and goes on."""
@@ -228,7 +234,7 @@ class Quiz:
         w = self.words
         head = f"{w('question', n=n, total=len(self.instances))} · {q.topic} · {q.id}"
         self.console.print(Rule(Text(f"{head} · {q.points:g} {w('pt')}"), align="left"))
-        self.console.print(localized(inst.prompt, self.lang))
+        self.console.print(localized_block(inst.prompt, self.lang))
         if inst.choices:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
@@ -314,7 +320,7 @@ class Quiz:
     def _explain(self, inst: Instance) -> None:
         if inst.explanation:
             self.console.print(Text(f"{self.words('why')}:", style="bold"))
-            self.console.print(localized(inst.explanation, self.lang))
+            self.console.print(localized_block(inst.explanation, self.lang))
 
     def _record(self, result: Result, started: float) -> AnswerRecord | None:
         if self.on_answer is None:

@@ -9,11 +9,14 @@ terminal, the papers and the exports agree on what is math and what is code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from questionbank.mathtext import math_to_text
@@ -61,16 +64,24 @@ def _code(text: str) -> Text:
     return Text("\n").join(Text(_INDENT + line, style=CODE_STYLE) for line in lines)
 
 
-def terminal_text(source: str) -> Text:
-    """``source`` (bank Markdown) as rich Text for a terminal."""
-    if not source:
-        return Text()
-    blocks: list[Text] = []
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, code block or list item: its first line starts with ``first``
+    (a list marker), the lines after it with ``rest`` (as wide), as in a hanging indent."""
+
+    body: Text
+    first: str = ""
+    rest: str = ""
+    gap: bool = False  # a blank line before it
+
+
+def blocks(source: str) -> list[Block]:
+    """``source`` (bank Markdown) as blocks of styled text."""
+    found: list[Block] = []
     prefixes: list[str] = []  # the list markers and quote bars around the current block
     counters: list[int | None] = []  # per open list: the next item's number, None: bullets
-    tokens = _parser().parse(source)
     item_start = heading = False
-    for token in tokens:
+    for token in _parser().parse(source):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
             start = token.attrs.get("start", 1) if kind == "ordered_list_open" else None
@@ -91,28 +102,58 @@ def terminal_text(source: str) -> Text:
             heading = kind == "heading_open"
         elif kind in ("inline", "fence", "code_block", "math_block", "math_block_label"):
             if kind == "inline":
-                block = Text(style="bold" if heading else "")
-                _inline(token.children or [], block)
+                body = Text(style="bold" if heading else "")
+                _inline(token.children or [], body)
             elif kind.startswith("math_block"):
-                block = Text(_INDENT + math_to_text(token.content.strip()))
+                body = Text(_INDENT + math_to_text(token.content.strip()))
             else:
-                block = _code(token.content)
-            if prefixes:
-                block = _prefixed(block, prefixes, first=item_start)
-                item_start = False
-            if blocks:
-                # Items of a list follow each other; other blocks have a line between.
-                blocks.append(Text("\n" if prefixes else "\n\n"))
-            blocks.append(block)
-    return Text("").join(blocks) if blocks else Text(source)
+                body = _code(token.content)
+            lead = "".join(p if p == "│ " else " " * len(p) for p in prefixes[:-1])
+            last = prefixes[-1] if prefixes else ""
+            rest = lead + (last if last == "│ " else " " * len(last))
+            first = lead + last if item_start or last == "│ " else rest
+            item_start = False
+            # Items of a list follow each other; other blocks have a line between.
+            found.append(Block(body, first, rest, gap=bool(found) and not prefixes))
+    return found
 
 
-def _prefixed(block: Text, prefixes: list[str], *, first: bool) -> Text:
-    """``block`` behind its list markers and quote bars; a marker shows on the item's
-    first line only, and every other line lines up with the text after it."""
-    lead = "".join(p if p == "│ " else " " * len(p) for p in prefixes[:-1])
-    rest = lead + (prefixes[-1] if prefixes[-1] == "│ " else " " * len(prefixes[-1]))
-    lines = block.split("\n", allow_blank=True)
-    head = Text(lead + (prefixes[-1] if first else rest[len(lead) :]))
-    out = [head + lines[0], *(Text(rest) + line for line in lines[1:])]
-    return Text("\n").join(out)
+def terminal_text(source: str) -> Text:
+    """``source`` (bank Markdown) as one rich Text: for a line in a table, or ``.plain``."""
+    if not source:
+        return Text()
+    parts: list[Text] = []
+    for block in blocks(source):
+        if parts:
+            parts.append(Text("\n\n" if block.gap else "\n"))
+        lines = block.body.split("\n", allow_blank=True)
+        parts.append(
+            Text("\n").join(
+                Text(block.first if i == 0 else block.rest) + line for i, line in enumerate(lines)
+            )
+        )
+    return Text("").join(parts) if parts else Text(source)
+
+
+class TerminalBlock:
+    """Bank Markdown rendered for a terminal, wrapped to its width when printed, with
+    list items in a hanging indent (wrapped lines start under the item's text)."""
+
+    def __init__(self, source: str) -> None:
+        self.blocks = blocks(source) if source else []
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(b.first + b.body.plain for b in self.blocks)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for i, block in enumerate(self.blocks):
+            if i and block.gap:
+                yield Text()
+            room = max(8, width - cell_len(block.rest))
+            first = True
+            for line in block.body.split("\n", allow_blank=True):
+                for piece in line.wrap(console, room) or [Text()]:
+                    yield Text(block.first if first else block.rest) + piece
+                    first = False

@@ -169,16 +169,16 @@ def test_answer_is_saved_before_its_feedback_is_shown(bank, monkeypatch) -> None
     # fails while the feedback is shown, the answer is already in the history.
     import dataclasses
 
-    import questionbank.quiz as quiz_module
+    import questionbank.termtext as termtext
 
-    real = quiz_module.terminal_text
+    real = termtext.blocks
 
     def failing(text: str):  # type: ignore[no-untyped-def]
         if text == "BOOM":
             raise RuntimeError("renderer failed")
         return real(text)
 
-    monkeypatch.setattr(quiz_module, "terminal_text", failing)
+    monkeypatch.setattr(termtext, "blocks", failing)
     inst = dataclasses.replace(instantiate(bank.get("fx-tf-relu-negative")), explanation="BOOM")
     out = io.StringIO()
     console = Console(file=out, width=100)
