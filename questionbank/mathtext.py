@@ -25,7 +25,6 @@ _SCRIPT = re.compile(r"([_^])(?:\{((?:[^{}]|\{\})*)\}|([A-Za-z0-9*]))")
 _PRIME = re.compile(r"\^\{?\\prime\}?|\\prime")
 _TRANSPOSE = re.compile(r"\^\{?\\top\}?")
 _MARKS = {"_": "\ue002", "^": "\ue003"}
-_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
 
 # Written upright with a space on each side, as in print: ``log D(x)``, ``max_G``.
 _FUNCTIONS = ("log", "ln", "exp", "max", "min", "sin", "cos", "tanh", "arg", "det")
@@ -161,10 +160,3 @@ def math_to_text(latex: str) -> str:
     for kind, mark in _MARKS.items():
         text = text.replace(mark, kind)
     return _tidy(text)
-
-
-def readable(text: str) -> str:
-    """Markdown text with its $…$ and $$…$$ math converted for the terminal."""
-    if "$" not in text:
-        return text
-    return _MATH.sub(lambda m: math_to_text(m.group(1) or m.group(2)), text)

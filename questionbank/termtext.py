@@ -80,10 +80,11 @@ def blocks(source: str) -> list[Block]:
     found: list[Block] = []
     prefixes: list[str] = []  # the list markers and quote bars around the current block
     counters: list[int | None] = []  # per open list: the next item's number, None: bullets
-    item_start = heading = False
+    item_start = heading = list_start = False
     for token in _parser().parse(source):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
+            list_start = list_start or not counters  # a list of its own, not a nested one
             start = token.attrs.get("start", 1) if kind == "ordered_list_open" else None
             counters.append(int(start) if start is not None else None)
         elif kind in ("bullet_list_close", "ordered_list_close"):
@@ -114,7 +115,9 @@ def blocks(source: str) -> list[Block]:
             first = lead + last if item_start or last == "│ " else rest
             item_start = False
             # Items of a list follow each other; other blocks have a line between.
-            found.append(Block(body, first, rest, gap=bool(found) and not prefixes))
+            gap = bool(found) and (not prefixes or list_start)
+            list_start = False
+            found.append(Block(body, first, rest, gap=gap))
     return found
 
 
@@ -155,5 +158,6 @@ class TerminalBlock:
             first = True
             for line in block.body.split("\n", allow_blank=True):
                 for piece in line.wrap(console, room) or [Text()]:
+                    piece.rstrip()
                     yield Text(block.first if first else block.rest) + piece
                     first = False

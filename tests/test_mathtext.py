@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from questionbank.mathtext import math_to_text, readable
+from questionbank.mathtext import math_to_text
+from questionbank.termtext import terminal_text
 
 FORMULAS = [
     # As issue 11 asks: the terminal reads math as a person writes it.
@@ -48,6 +49,7 @@ def test_malformed_latex_never_raises(latex: str) -> None:
     assert isinstance(math_to_text(latex), str)
 
 
-def test_readable_converts_only_math_segments() -> None:
-    assert readable(r"導數為 $\sigma(x)(1-\sigma(x))$。") == "導數為 σ(x)(1 − σ(x))。"
-    assert readable("no math - here") == "no math - here"
+def test_terminal_text_converts_only_math_segments() -> None:
+    assert terminal_text(r"導數為 $\sigma(x)(1-\sigma(x))$。").plain == "導數為 σ(x)(1 − σ(x))。"
+    assert terminal_text("no math - here").plain == "no math - here"
+    assert terminal_text(r"`$x$` is code, $x$ is math").plain == "$x$ is code, x is math"

@@ -147,10 +147,11 @@ def test_show_and_list_every_question(corpus: Corpus) -> None:
     console = Console(file=out, width=80)
     for inst in _first_instances(corpus):
         show_instance(console, inst, lang="both")
-    for lang in LANGS:
-        listing = io.StringIO()
-        list_table(Console(file=listing, width=80), corpus.bank.questions, lang=lang)
-        lines = listing.getvalue().splitlines()
-        assert max(cell_len(line.rstrip()) for line in lines) <= 80
-        for q in corpus.bank.questions:
-            assert any(line.startswith(q.id + " ") for line in lines), q.id  # never broken
+    # Chinese prompts, two cells a character, are the harder ones to cut to the width.
+    listing = io.StringIO()
+    list_table(Console(file=listing, width=80), corpus.bank.questions, lang="zh-TW")
+    lines = listing.getvalue().splitlines()
+    assert max(cell_len(line.rstrip()) for line in lines) <= 80
+    for q in corpus.bank.questions:
+        assert any(line.startswith(q.id + " ") for line in lines), q.id  # never broken
+    assert "{{" not in listing.getvalue()  # parametric prompts are shown drawn, not raw
