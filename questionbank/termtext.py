@@ -157,7 +157,40 @@ class TerminalBlock:
             room = max(8, width - cell_len(block.rest))
             first = True
             for line in block.body.split("\n", allow_blank=True):
-                for piece in line.wrap(console, room) or [Text()]:
-                    piece.rstrip()
+                for piece in wrap(line, room):
                     yield Text(block.first if first else block.rest) + piece
                     first = False
+
+
+# Not at the start of a line (CJK line breaking rules, kinsoku): closing punctuation.
+_NO_LINE_START = frozenset("，。、；：？！）」』】〕,.;:?!)]}%")
+
+
+def wrap(line: Text, width: int) -> list[Text]:
+    """``line`` cut into lines of at most ``width`` cells, at spaces, and also between
+    two CJK characters (Chinese has no spaces between words), never before closing
+    punctuation; a word longer than the width is cut where it must be."""
+    plain = line.plain
+    if cell_len(plain) <= width:
+        return [line]
+    cuts: list[int] = []
+    start, used, last_break = 0, 0, -1
+    for i, ch in enumerate(plain):
+        wide = cell_len(ch) > 1
+        if (
+            i > start
+            and ch not in _NO_LINE_START
+            and ch != " "
+            and (plain[i - 1] == " " or wide or cell_len(plain[i - 1]) > 1)
+        ):
+            last_break = i
+        used += cell_len(ch)
+        if used > width and ch != " ":
+            cut = last_break if last_break > start else i
+            cuts.append(cut)
+            start, last_break = cut, -1
+            used = cell_len(plain[cut : i + 1])
+    pieces = line.divide(cuts)
+    for piece in pieces:
+        piece.rstrip()  # a line ends at a space, and starts after it
+    return list(pieces)

@@ -53,3 +53,20 @@ def test_paragraphs_wrap_to_the_width() -> None:
     printed = _printed(TerminalBlock("word " * 30), width=40)
     assert all(len(line) <= 40 for line in printed.splitlines())
     assert len(printed.splitlines()) == 4
+
+
+def test_chinese_wraps_between_characters_not_only_at_spaces() -> None:
+    text = "D(G(z)) ≈ 0 時，log(1 − D) 的導數很小，而 −log D(G(z)) 在該處梯度很大。兩種目標的固定點相同。"
+    lines = _printed(TerminalBlock(text), width=40).splitlines()
+    assert lines == [
+        "D(G(z)) ≈ 0 時，log(1 − D) 的導數很小，",
+        "而 −log D(G(z)) 在該處梯度很大。兩種目標",
+        "的固定點相同。",
+    ]
+    # Closing punctuation never starts a line: the character before it moves down too.
+    assert [
+        line[:1] for line in _printed(TerminalBlock("一二三四五六七八九，十"), 18).splitlines()
+    ] == [
+        "一",
+        "九",
+    ]
