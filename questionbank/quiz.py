@@ -240,7 +240,7 @@ class Quiz:
             grid.add_column(no_wrap=True)
             grid.add_column(overflow="fold")
             for i, choice in enumerate(inst.choices):
-                grid.add_row(f"  {LETTERS[i]}.", localized(choice.text, self.lang))
+                grid.add_row(f"  {LETTERS[i]}.", localized_block(choice.text, self.lang))
             self.console.print(grid)
         how = w("how." + q.type)
         if inst.choices and self.reader.arrows:

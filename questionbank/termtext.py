@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 
 from questionbank.mathtext import math_to_text
@@ -148,6 +149,16 @@ class TerminalBlock:
     @property
     def plain(self) -> str:
         return "\n".join(b.first + b.body.plain for b in self.blocks)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        # Widest: the longest line unwrapped; narrowest: what a line of one word needs.
+        widths = [
+            cell_len(b.first) + cell_len(line)
+            for b in self.blocks
+            for line in b.body.plain.split("\n")
+        ]
+        widest = min(max(widths, default=0), options.max_width)
+        return Measurement(min(widest, 12), widest)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
