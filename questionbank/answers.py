@@ -23,7 +23,9 @@ FALSE_WORDS = frozenset({"f", "false", "n", "no", "x", "錯", "否", "錯誤", "
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?")
 # Separators and the brackets of the seed's '(a) … (b) …' style, ignored around letters.
 _LETTER_SEPARATORS = frozenset(" ,;、/.()。")
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# Thousands groups after a first group that is not 0: 1,024 and 101,770, never 0,971.
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -35,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "too_many": "'{text}' picks {n} choices; expected one letter",
         "not_flag": "'{text}' is not true or false; expected t or f (對 or 錯)",
         "not_number": "'{text}' is not a number; expected e.g. 0.91, .91, 91% or 3/4",
+        "comma": (
+            "'{text}' is ambiguous: is the comma a decimal point or a thousands separator? "
+            "Write {dot} for a decimal; a comma only groups thousands, as in 1,024"
+        ),
         "empty": "expected an answer (or s to skip)",
         "not_quizzable": "{type} questions cannot be answered in a quiz",
     },
@@ -46,6 +52,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "too_many": "「{text}」選了 {n} 個選項；這題只能選一個字母",
         "not_flag": "「{text}」不是對或錯；請輸入 t 或 f(對或錯)",
         "not_number": "「{text}」不是數字；請輸入例如 0.91、.91、91% 或 3/4",
+        "comma": (
+            "「{text}」有歧義：逗號是小數點還是千分位？"
+            "小數請寫成 {dot}；逗號只用於千分位，例如 1,024"
+        ),
         "empty": "請輸入答案(或輸入 s 跳過)",
         "not_quizzable": "{type} 題無法在測驗中作答",
     },
@@ -148,6 +158,10 @@ def parse_number(text: str, *, unit: str | None = None) -> float:
         scale = 1.0 if unit == "%" else 0.01
     if _THOUSANDS.fullmatch(body):
         body = body.replace(",", "")
+    elif _DECIMAL_COMMA.fullmatch(body):
+        # 0,971 or 1,5: most likely a decimal comma, but guessing would grade a number
+        # the student may not have meant; ask for a decimal point instead.
+        raise AnswerError("comma", text=text.strip(), dot=body.replace(",", "."))
     value: float | None = None
     if _NUMBER.fullmatch(body.casefold()):
         value = float(body)
@@ -217,6 +231,32 @@ def score(inst: Instance, response: Response) -> Score:
     return Score(0.0)
 
 
-def correct_answer(inst: Instance) -> str:
-    """The right answer as one line: 'B', 'A,C', 'true', '0.91 ± 0.005 s', 'softmax'."""
+FLAG_WORDS: dict[str, tuple[str, str]] = {"en": ("true", "false"), "zh-TW": ("對", "錯")}
+
+
+def flag_word(flag: bool, lang: str) -> str:
+    """True or false in the quiz language: 'true', '對', 'true / 對'."""
+    if lang == "both":
+        return f"{flag_word(flag, 'en')} / {flag_word(flag, 'zh-TW')}"
+    words = FLAG_WORDS.get(lang, FLAG_WORDS["en"])
+    return words[0] if flag else words[1]
+
+
+def correct_answer(inst: Instance, lang: str = "en") -> str:
+    """The right answer as a student reads it: 'B', 'A,C', 'true' (對), '0.91 ± 0.005 s';
+    a short answer's accepted answers, never the patterns (regexes) that also match."""
+    q = inst.question
+    if isinstance(q, models.TrueFalseQuestion):
+        return flag_word(bool(inst.answer), lang)
+    if isinstance(q, models.ShortQuestion) and q.answers:
+        return " / ".join(q.answers)
     return answer_line(inst)
+
+
+def shown(response: Response | None, lang: str = "en") -> str:
+    """A given answer as the quiz shows it back ('' for a skip)."""
+    if response is None:
+        return ""
+    if response.flag is not None:
+        return flag_word(response.flag, lang)
+    return response.shown()

@@ -114,12 +114,21 @@ def list_(
     tag: tuple[str, ...],
     fmt: str,
 ) -> None:
-    """List the bank's questions."""
-    from questionbank.describe import summary
+    """List the bank's questions, grouped by topic, one line each.
 
+    \b
+    Examples:
+      qbank list --topic cnn --type numeric
+      qbank list --format json > questions.json
+    """
+    from questionbank.describe import summary
+    from questionbank.session import check_names
+
+    bank = _load(ctx)
+    check_names(bank.questions, topics=topic, types=types)
     questions = [
         q
-        for q in _load(ctx).questions
+        for q in bank.questions
         if (not topic or q.topic in topic)
         and (not types or q.type in types)
         and (not tag or set(tag) & set(q.tags))
@@ -132,14 +141,21 @@ def list_(
 
         click.echo(count_matrix(questions), nl=False)
         return
+    from questionbank.session import default_lang
     from questionbank.terminal import list_table
 
-    list_table(_console(), questions)
+    list_table(_console(), questions, lang=default_lang())
 
 
 @cli.command()
 @click.argument("question_id")
-@click.option("--lang", type=click.Choice(["en", "zh-TW", "all"]), default="all", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh-TW", "both"]),
+    default="both",
+    show_default=True,
+    help="Language of the texts.",
+)
 @click.option(
     "--seed",
     type=int,
@@ -152,14 +168,20 @@ def list_(
 )
 @click.pass_context
 def show(ctx: click.Context, question_id: str, lang: str, seed: int, fmt: str) -> None:
-    """Show one question instance: texts, choices, answer and explanation."""
+    """Show one question instance: texts, choices, answer and explanation.
+
+    \b
+    Examples:
+      qbank show activation-sigmoid-value
+      qbank show activation-sigmoid-value --seed 7 --lang zh-TW
+    """
     from questionbank.instance import instantiate
 
     inst = instantiate(_load(ctx).get(question_id), seed)
     if fmt == "json":
         from questionbank.describe import instance_data, question_langs
 
-        langs = None if lang == "all" else [lang]
+        langs = None if lang == "both" else [lang]
         data = instance_data(inst, langs or question_langs(inst.question) or ["en"])
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -362,7 +384,14 @@ def quiz(
     seed: int | None,
     due: bool,
 ) -> None:
-    """Practise: one question at a time, feedback at once, answers saved to the history."""
+    """Practise: one question at a time, feedback at once, answers saved to the history.
+
+    \b
+    Examples:
+      qbank quiz -n 5 --topic cnn
+      qbank quiz --week 3-6 --lang zh-TW
+      qbank quiz --due        (spaced repetition: what is due, then new questions)
+    """
     from questionbank import session
 
     filters = session.Filters(topics=topic, weeks=session.parse_weeks(week) if week else None)
@@ -391,7 +420,13 @@ def quiz(
 @click.option("--seed", type=int, help="Make the order and numbers reproducible.")
 @click.pass_context
 def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -> None:
-    """Ask again the questions whose latest answer was wrong, partial or skipped."""
+    """Ask again the questions whose latest answer was wrong, partial or skipped.
+
+    \b
+    Examples:
+      qbank review
+      qbank review -n 5 --lang both
+    """
     from questionbank import session
 
     def run() -> Summary | None:
@@ -409,19 +444,33 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def stats(fmt: str) -> None:
-    """Accuracy per topic and in total, from the practice history."""
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
+    """Accuracy and FSRS recall per topic, what is due, from the practice history.
+
+    \b
+    Examples:
+      qbank stats
+      qbank stats --format json
+    """
+    from questionbank.errors import QbankError
     from questionbank.history import now
+    from questionbank.quiz import quiz_types
     from questionbank.session import open_history
     from questionbank.stats import stats_data, stats_table
 
     console = _console()
+    try:  # the bank only adds the count of new questions: stats work without it
+        questions = [q for q in _load_quick(ctx).questions if q.type in quiz_types()]
+    except QbankError:
+        questions = None
+    at = now()
     with open_history() as history:
-        data = stats_data(history.answers(), at=now())
+        data = stats_data(history.answers(), at=at, questions=questions)
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            stats_table(console, data, history_path=str(history.path))
+            stats_table(console, data, history_path=str(history.path), at=at)
 
 
 @cli.command()
@@ -460,15 +509,24 @@ def bundle(ctx: click.Context, student: bool, out: str) -> None:
 def practice(
     ctx: click.Context, task_id: str, out: str | None, force: bool, edit: bool, lang: str | None
 ) -> None:
-    """Show a coding task and write its starter file, to solve and then `qbank check`."""
+    """Show a coding task and write its starter file, to solve and then `qbank check`.
+
+    Run it again to see the statement again: an existing file is kept.
+
+    \b
+    Examples:
+      qbank practice mse
+      qbank practice mse --out hw/mse.py --edit
+    """
     from pathlib import Path
 
     from questionbank.practice import code_task, open_editor, show_task, write_starter
     from questionbank.session import default_lang
 
     task = code_task(_load_quick(ctx), task_id)
-    path = write_starter(task, Path(out or f"{task.id}.py"), force=force)
-    show_task(_console(), task, path, lang=lang or default_lang())
+    path = Path(out or f"{task.id}.py")
+    written = write_starter(task, path, force=force)
+    show_task(_console(), task, path, lang=lang or default_lang(), written=written)
     if edit:
         message = open_editor(path)
         if message:

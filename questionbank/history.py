@@ -9,6 +9,7 @@ deleted, and a fresh one is started.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import sqlite3
@@ -92,6 +93,30 @@ class AnswerRecord:
         return not self.skipped and self.fraction >= 1.0
 
 
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+_CHOOSE_HOME = "choose another folder with QBANK_HOME, e.g. QBANK_HOME=~/qbank-data qbank quiz"
+
+
+def _read_only_message(folder: Path, reason: str | None) -> str:
+    return (
+        f"the history folder {folder} is read-only ({reason}): qbank keeps your answers "
+        f"there; {_CHOOSE_HOME}"
+    )
+
+
+def _writable(path: Path) -> bool:
+    """Whether a file can be made beside the database (SQLite's journals go there):
+    tried, not guessed from the mode bits, which root and read-only mounts ignore."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError:
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -113,15 +138,21 @@ class History:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            if exc.errno in _READ_ONLY:
+                raise QbankError(_read_only_message(path.parent, exc.strerror)) from exc
             raise QbankError(
-                f"cannot create the history folder {path.parent}: {exc.strerror} "
-                "(set QBANK_HOME to a writable folder)"
+                f"cannot create the history folder {path.parent}: {exc.strerror} ({_CHOOSE_HOME})"
             ) from exc
         try:
             return cls(path, _connect(path))
         except sqlite3.OperationalError as exc:
-            reason = "stays locked" if _is_busy(exc) else "cannot be opened"
-            raise QbankError(f"the history database {path} {reason}: {exc}") from exc
+            if _is_busy(exc):
+                raise QbankError(f"the history database {path} stays locked: {exc}") from exc
+            if not _writable(path) or "readonly" in str(exc):
+                raise QbankError(
+                    _read_only_message(path.parent, "cannot create a file there")
+                ) from exc
+            raise QbankError(f"the history database {path} cannot be opened: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             # Not an I/O or lock problem: SQLite cannot read the file as a database.
             moved = _move_aside(path)

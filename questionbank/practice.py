@@ -17,7 +17,7 @@ from questionbank.bank import Bank
 from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError
 from questionbank.paths import display
-from questionbank.quiz import localized
+from questionbank.quiz import localized_block
 
 
 def code_task(bank: Bank, task_id: str) -> models.CodeQuestion:
@@ -37,37 +37,67 @@ def code_task(bank: Bank, task_id: str) -> models.CodeQuestion:
     )
 
 
-def write_starter(task: models.CodeQuestion, path: Path, *, force: bool) -> Path:
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "pt": "pt",
+        "public": "public cases ({n}): {names}",
+        "hidden": "; {n} hidden case{s} when graded",
+        "written": "starter written to {path}:",
+        "kept": "{path} already exists: your work is kept (--force starts again from the starter)",
+        "next": "next: edit it, then run  qbank check {task} {path}",
+    },
+    "zh-TW": {
+        "pt": "分",
+        "public": "公開測資({n}):{names}",
+        "hidden": "；評分時另有 {n} 筆隱藏測資",
+        "written": "起始程式已寫入 {path}：",
+        "kept": "{path} 已存在：保留你的程式(加上 --force 會以起始程式重新開始)",
+        "next": "下一步：編輯它，然後執行  qbank check {task} {path}",
+    },
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS["zh-TW" if lang == "zh-TW" else "en"]
+
+
+def write_starter(task: models.CodeQuestion, path: Path, *, force: bool) -> bool:
+    """Write the starter to ``path``; False (nothing written) when a file is there
+    already and ``force`` is not given: a student's file is their work."""
     if path.exists() and not force:
-        raise QbankError(
-            f"{display(path)} already exists; qbank practice never writes over your work "
-            "(choose another --out, or --force to start again)"
-        )
+        if path.is_dir():
+            raise QbankError(f"{display(path)} is a folder; choose a file name with --out")
+        return False
     if path.parent != Path() and not path.parent.is_dir():
         raise QbankError(f"{display(path.parent)}: no such folder for --out")
     path.write_text(
         task.starter if task.starter.endswith("\n") else task.starter + "\n", encoding="utf-8"
     )
-    return path
+    return True
 
 
-def show_task(console: Console, task: models.CodeQuestion, path: Path, *, lang: str) -> None:
-    console.print(Text(f"{task.id} · {task.topic} · {task.points:g} pt", style="bold"))
-    console.print(localized(task.prompt, lang))
+def show_task(
+    console: Console, task: models.CodeQuestion, path: Path, *, lang: str, written: bool = True
+) -> None:
+    """The statement, the public cases and what to do next; the starter when written now."""
+    words = _words(lang)
+    console.print(Text(f"{task.id} · {task.topic} · {task.points:g} {words['pt']}", style="bold"))
+    console.print(localized_block(task.prompt, lang))
     console.print(Text(f"def {task.signature}", style="bold"))
     public = [c for c in task.cases if not c.hidden]
     hidden = len(task.cases) - len(public)
-    names = ", ".join(c.name for c in public) or "-"
-    line = f"public cases ({len(public)}): {names}"
+    line = words["public"].format(n=len(public), names=", ".join(c.name for c in public) or "-")
     if hidden:
-        line += f"; {hidden} hidden case{'s' * (hidden != 1)} when graded"
+        line += words["hidden"].format(n=hidden, s="s" * (hidden != 1))
     console.print(Text(line, style="dim"))
+    shown = display(path)
     # soft_wrap: a path split over two lines cannot be copied.
-    console.print(Text(f"starter written to {display(path)}:", style="green"), soft_wrap=True)
-    console.print(Syntax(task.starter, "python", theme="ansi_dark"))
-    console.print(
-        Text(f"next: edit it, then run  qbank check {task.id} {display(path)}"), soft_wrap=True
-    )
+    if written:
+        console.print(Text(words["written"].format(path=shown), style="green"), soft_wrap=True)
+        console.print(Syntax(task.starter, "python", theme="ansi_dark"))
+    else:
+        console.print(Text(words["kept"].format(path=shown), style="yellow"), soft_wrap=True)
+    console.print(Text(words["next"].format(task=task.id, path=shown)), soft_wrap=True)
 
 
 def open_editor(path: Path, environ: dict[str, str] | None = None) -> str | None:

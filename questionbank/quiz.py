@@ -12,19 +12,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from questionbank import models
-from questionbank.answers import AnswerError, Response, Score, correct_answer, parse, score
+from questionbank.answers import AnswerError, Response, Score, correct_answer, parse, score, shown
 from questionbank.describe import LETTERS
 from questionbank.history import AnswerRecord, now
 from questionbank.instance import Instance, pick
-from questionbank.mathtext import readable
 from questionbank.params import Localized
 from questionbank.terminput import Reader
+from questionbank.termtext import TerminalBlock, terminal_text
 
 LANGS = ("en", "zh-TW", "both")
 
@@ -36,7 +36,8 @@ _EN: dict[str, str] = {
     "how.tf": "Answer t (true) or f (false)",
     "how.numeric": "Answer with a number, e.g. 0.91, .91 or 91%",
     "how.short": "Type a short answer",
-    "keys": "? hint · s skip · q quit",
+    "keys": "s skip · q quit",
+    "keys.hint": "? hint · s skip · q quit",
     "arrows": "↑↓ pick",
     "correct": "✓ Correct",
     "partly": "◐ Partly right: {got:g} of {points:g} pt",
@@ -60,9 +61,16 @@ _EN: dict[str, str] = {
     "missed": "To review",
     "yours": "your answer",
     "skip_mark": "(skipped)",
-    "nothing_due": "Nothing is due now; the next review is at {when}.",
+    "nothing_due": "Nothing is due now; the next review is {when}.",
+    "nothing_due_yet": "Nothing is due now: no question has been answered yet.",
+    "new_instead": "Here are {n} new question(s) instead, by week with the topics mixed.",
+    "no_new": "Every question here has been seen: come back when one is due.",
+    "no_history": "Nothing to review yet: no answer has been saved. Start with: qbank quiz",
     "nothing_missed": "Nothing to review: every question you answered was right last time.",
     "gone": "{count} missed question(s) are no longer in the bank: {ids}",
+    "broken": "Skipped {id}: this question could not be made ({reason}); please tell your teacher.",
+    "next": "Next review: {when}",
+    "id": "id",
 }
 _ZH: dict[str, str] = {
     "question": "第 {n}/{total} 題",
@@ -72,7 +80,8 @@ _ZH: dict[str, str] = {
     "how.tf": "請輸入 t(對)或 f(錯)",
     "how.numeric": "請輸入數字，例如 0.91、.91 或 91%",
     "how.short": "請輸入簡答",
-    "keys": "? 提示 · s 跳過 · q 結束",
+    "keys": "s 跳過 · q 結束",
+    "keys.hint": "? 提示 · s 跳過 · q 結束",
     "arrows": "↑↓ 選擇",
     "correct": "✓ 答對了",
     "partly": "◐ 部分正確：{got:g} / {points:g} 分",
@@ -94,9 +103,16 @@ _ZH: dict[str, str] = {
     "missed": "需要複習",
     "yours": "你的答案",
     "skip_mark": "(跳過)",
-    "nothing_due": "目前沒有到期的題目；下次複習時間：{when}。",
+    "nothing_due": "目前沒有到期的題目；下次複習：{when}。",
+    "nothing_due_yet": "目前沒有到期的題目：還沒有作答任何題目。",
+    "new_instead": "改為練習 {n} 題新題目，依週次排列，主題交錯。",
+    "no_new": "這裡的題目都已練習過：等有題目到期時再回來。",
+    "no_history": "還沒有可複習的題目：尚未儲存任何作答。先從 qbank quiz 開始。",
     "nothing_missed": "沒有需要複習的題目：你上次作答的題目都答對了。",
     "gone": "有 {count} 題答錯的題目已不在題庫中：{ids}",
+    "broken": "已跳過 {id}：這題無法產生({reason})；請告訴老師。",
+    "next": "下次複習：{when}",
+    "id": "題目",
 }
 
 
@@ -145,8 +161,24 @@ def _langs(text: Localized | None, lang: str) -> list[str]:
 
 
 def localized(text: Localized | None, lang: str) -> Text:
-    """A text in the quiz language, math made readable; 'both' gives one line per language."""
-    return Text("\n").join(Text(readable(pick(text, tag))) for tag in _langs(text, lang))
+    """A text in the quiz language, Markdown and math rendered; 'both' gives one per language."""
+    return Text("\n").join(terminal_text(pick(text, tag)) for tag in _langs(text, lang))
+
+
+def localized_block(text: Localized | None, lang: str) -> Group:
+    """As :func:`localized`, for a text on lines of its own (a prompt, an explanation):
+    wrapped to the terminal with list items in a hanging indent."""
+    return Group(*(TerminalBlock(pick(text, tag)) for tag in _langs(text, lang)))
+
+
+class Unavailable(Exception):
+    """A question of the session that could not be instantiated (a parameter value its
+    template or answer cannot take): the quiz skips it and goes on."""
+
+    def __init__(self, question_id: str, reason: str) -> None:
+        super().__init__(f"{question_id}: {reason}")
+        self.question_id = question_id
+        self.reason = reason
 
 
 class Quiz:
@@ -160,6 +192,7 @@ class Quiz:
         reader: Reader,
         lang: str,
         on_answer: Callable[[AnswerRecord], None] | None = None,
+        next_review: Callable[[AnswerRecord], str | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.instances = instances  # may be made lazily (session.Plan): not copied
@@ -168,13 +201,20 @@ class Quiz:
         self.lang = lang
         self.words = Words(lang)
         self.on_answer = on_answer
+        self.next_review = next_review  # 'in 10 min (14:32)' for a saved answer
         self.clock = clock
 
     def run(self) -> Summary:
         summary = Summary()
         try:
-            for n, inst in enumerate(self.instances, start=1):
+            for n in range(1, len(self.instances) + 1):
                 summary.asked = n
+                try:
+                    inst = self.instances[n - 1]
+                except Unavailable as exc:
+                    message = self.words("broken", id=exc.question_id, reason=exc.reason)
+                    self.console.print(Text(message, style="yellow"), soft_wrap=True)
+                    continue
                 result = self._ask(inst, n)
                 if isinstance(result, str):
                     summary.asked = n - 1
@@ -194,18 +234,20 @@ class Quiz:
         w = self.words
         head = f"{w('question', n=n, total=len(self.instances))} · {q.topic} · {q.id}"
         self.console.print(Rule(Text(f"{head} · {q.points:g} {w('pt')}"), align="left"))
-        self.console.print(localized(inst.prompt, self.lang))
+        self.console.print(localized_block(inst.prompt, self.lang))
         if inst.choices:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
             grid.add_column(overflow="fold")
             for i, choice in enumerate(inst.choices):
-                grid.add_row(f"  {LETTERS[i]}.", localized(choice.text, self.lang))
+                grid.add_row(f"  {LETTERS[i]}.", localized_block(choice.text, self.lang))
             self.console.print(grid)
         how = w("how." + q.type)
         if inst.choices and self.reader.arrows:
             how += f" ({w('arrows')})"
-        self.console.print(Text(f"{how} · {w('keys')}", style="dim"))
+        # '?' is offered only where there is a hint to give.
+        keys = w("keys.hint" if inst.hint else "keys")
+        self.console.print(Text(f"{how} · {keys}", style="dim"))
         started = self.clock()
         hint_used = False
         while True:
@@ -216,32 +258,41 @@ class Quiz:
             if command == "q":
                 return "quit"
             if command == "?":
-                hint_used = True
                 if inst.hint:
+                    hint_used = True
                     self.console.print(
                         Text(f"{w('hint')}: ", style="cyan") + localized(inst.hint, self.lang)
                     )
-                else:
+                else:  # not offered, so not counted: a right answer still rates Good
                     self.console.print(Text(w("no_hint"), style="cyan"))
                 continue
             if command == "s":
                 result = Result(inst, None, Score(0.0), hint_used)
+            else:
+                try:
+                    response = parse(inst, raw)
+                except AnswerError as exc:
+                    self.console.print(Text(exc.message(self.lang), style="red"))
+                    continue
+                result = Result(inst, response, score(inst, response), hint_used)
+            # Saved before anything else is shown: a failure in showing the feedback
+            # must never lose the answer.
+            record = self._record(result, started)
+            if result.response is None:
                 self.console.print(Text(f"{w('skipped')} {self._answer(inst)}", style="yellow"))
                 self._explain(inst)
-                self._record(result, started)
-                return result
-            try:
-                response = parse(inst, raw)
-            except AnswerError as exc:
-                self.console.print(Text(exc.message(self.lang), style="red"))
-                continue
-            result = Result(inst, response, score(inst, response), hint_used)
-            self._feedback(result)
-            self._record(result, started)
+            else:
+                self._feedback(result)
+            self._show_next_review(record)
             return result
 
+    def _show_next_review(self, record: AnswerRecord | None) -> None:
+        when = self.next_review(record) if self.next_review and record else None
+        if when:
+            self.console.print(Text(self.words("next", when=when), style="dim"))
+
     def _answer(self, inst: Instance) -> str:
-        answer = correct_answer(inst)
+        answer = correct_answer(inst, self.lang)
         if len(inst.correct_indexes) == 1:
             text = localized(inst.choices[inst.correct_indexes[0]].text, self.lang).plain
             answer += ". " + text.replace("\n", " / ")
@@ -269,27 +320,27 @@ class Quiz:
     def _explain(self, inst: Instance) -> None:
         if inst.explanation:
             self.console.print(Text(f"{self.words('why')}:", style="bold"))
-            self.console.print(localized(inst.explanation, self.lang))
+            self.console.print(localized_block(inst.explanation, self.lang))
 
-    def _record(self, result: Result, started: float) -> None:
+    def _record(self, result: Result, started: float) -> AnswerRecord | None:
         if self.on_answer is None:
-            return
+            return None
         inst = result.instance
-        self.on_answer(
-            AnswerRecord(
-                question_id=inst.id,
-                topic=inst.question.topic,
-                qtype=inst.type,
-                seed=inst.seed,
-                given=result.response.shown() if result.response else "",
-                fraction=result.score.fraction,
-                points=inst.question.points,
-                skipped=result.response is None,
-                hint_used=result.hint_used,
-                seconds=round(self.clock() - started, 3),
-                answered_at=now(),
-            )
+        record = AnswerRecord(
+            question_id=inst.id,
+            topic=inst.question.topic,
+            qtype=inst.type,
+            seed=inst.seed,
+            given=result.response.shown() if result.response else "",
+            fraction=result.score.fraction,
+            points=inst.question.points,
+            skipped=result.response is None,
+            hint_used=result.hint_used,
+            seconds=round(self.clock() - started, 3),
+            answered_at=now(),
         )
+        self.on_answer(record)
+        return record
 
     def print_summary(self, summary: Summary) -> None:
         w = self.words
@@ -318,13 +369,24 @@ class Quiz:
         missed = [r for r in results if not r.score.correct]
         if missed:
             table = Table(title=w("missed"), title_justify="left", header_style="bold")
-            table.add_column("id", no_wrap=True)
-            table.add_column(w("yours"), overflow="fold")
-            table.add_column(w("answer"), overflow="fold")
+            table.add_column(w("id"), no_wrap=True)
+            for name in ("yours", "answer"):
+                table.add_column(w(name), no_wrap=True, max_width=SUMMARY_WIDTH)
             for r in missed:
-                given = r.response.shown() if r.response else w("skip_mark")
-                table.add_row(r.instance.id, given, correct_answer(r.instance))
+                given = shown(r.response, self.lang) if r.response else w("skip_mark")
+                answer = correct_answer(r.instance, self.lang)
+                table.add_row(r.instance.id, clip(given), clip(answer))
             self.console.print(table)
+
+
+SUMMARY_WIDTH = 30  # terminal cells of an answer in the summary; the rest is cut with …
+
+
+def clip(text: str, width: int = SUMMARY_WIDTH) -> Text:
+    """One line of at most ``width`` cells, ending in … when cut (CJK counts double)."""
+    line = Text(" ".join(text.split()))
+    line.truncate(width, overflow="ellipsis")
+    return line
 
 
 def topic_table(results: Sequence[Result], words: Words) -> Table:

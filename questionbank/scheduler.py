@@ -87,16 +87,88 @@ class Planner:
         at: datetime,
         limit: int,
     ) -> list[models.AnyQuestion]:
-        """Due questions, weakest (lowest recall) first; then never-seen ones, up to ``limit``."""
+        """Due questions, weakest (lowest recall) first; then never-seen ones in course
+        order (:func:`new_order`), up to ``limit``."""
         seen = [(q, memories[q.id]) for q in questions if q.id in memories]
         due = [(q, m) for q, m in seen if m.card.due <= at]
         due.sort(key=lambda qm: (self.recall(qm[1], at), qm[1].card.due, qm[0].id))
         chosen = [q for q, _ in due]
-        chosen += [q for q in questions if q.id not in memories]
+        chosen += new_order([q for q in questions if q.id not in memories])
         return chosen[:limit]
 
     def next_due(self, memories: Iterable[Memory]) -> datetime | None:
         return min((m.card.due for m in memories), default=None)
+
+    def outlook(
+        self, questions: Sequence[models.AnyQuestion], memories: dict[str, Memory], *, at: datetime
+    ) -> Outlook:
+        """How many of ``questions`` are due at ``at``, how many are new, and when the
+        next one not yet due falls due."""
+        seen = [memories[q.id] for q in questions if q.id in memories]
+        later = [m for m in seen if m.card.due > at]
+        return Outlook(
+            due=len(seen) - len(later),
+            new=len(questions) - len(seen),
+            next_due=self.next_due(later),
+        )
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The spaced-repetition state a student sees, as Anki shows it: due, new, next."""
+
+    due: int
+    new: int
+    next_due: datetime | None  # the first review after now; None: nothing scheduled
+
+    def line(self, *, lang: str, at: datetime) -> str:
+        when = when_text(self.next_due, at=at, lang=lang) if self.next_due else "-"
+        if lang == "zh-TW":
+            return f"到期 {self.due} 題 · 新題 {self.new} 題 · 下次複習：{when}"
+        text = f"Due now: {self.due} · new: {self.new} · next review: {when}"
+        if lang == "both":
+            return f"{text} / {self.line(lang='zh-TW', at=at)}"
+        return text
+
+
+def when_text(due: datetime, *, at: datetime, lang: str) -> str:
+    """'in 10 min (14:32)', 'in 3 days (2026-12-02)'; 'now' when due already."""
+    if lang == "both":
+        return f"{when_text(due, at=at, lang='en')} / {when_text(due, at=at, lang='zh-TW')}"
+    zh = lang == "zh-TW"
+    seconds = (due - at).total_seconds()
+    local = due.astimezone()
+    if seconds <= 30:
+        return "現在" if zh else "now"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        amount = f"{minutes} 分鐘後" if zh else f"in {minutes} min"
+    elif minutes < 36 * 60:
+        hours = round(minutes / 60)
+        amount = f"{hours} 小時後" if zh else f"in {hours} h"
+    else:
+        days = round(minutes / (24 * 60))
+        amount = f"{days} 天後" if zh else f"in {days} day{'s' * (days != 1)}"
+    clock = local.strftime("%H:%M") if seconds < 24 * 3600 else local.strftime("%Y-%m-%d")
+    return f"{amount}({clock})" if zh else f"{amount} ({clock})"
+
+
+def new_order(questions: Sequence[models.AnyQuestion]) -> list[models.AnyQuestion]:
+    """Never-seen questions in course order: by syllabus week (no week last), and in a
+    week the topics interleaved (one of each in turn), easiest first within a topic,
+    so that a session of new questions is neither alphabetical nor one topic long."""
+    by_week: dict[int, dict[str, list[models.AnyQuestion]]] = defaultdict(dict)
+    for q in questions:
+        by_week[q.week if q.week is not None else 10**6].setdefault(q.topic, []).append(q)
+    ordered: list[models.AnyQuestion] = []
+    for week in sorted(by_week):
+        queues = [
+            sorted(qs, key=lambda q: (q.difficulty, q.id))
+            for _, qs in sorted(by_week[week].items())
+        ]
+        for turn in range(max(len(queue) for queue in queues)):
+            ordered += [queue[turn] for queue in queues if turn < len(queue)]
+    return ordered
 
 
 def missed(memories: dict[str, Memory]) -> list[str]:

@@ -21,12 +21,12 @@ from questionbank import models
 from questionbank.bank import Bank
 from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError, UsageError
-from questionbank.history import History, now
+from questionbank.history import AnswerRecord, History, now
 from questionbank.instance import Instance, instantiate
 from questionbank.params import ParamEngine
 from questionbank.paths import display
-from questionbank.quiz import Quiz, Summary, Words, quiz_types
-from questionbank.scheduler import Memory
+from questionbank.quiz import Quiz, Summary, Unavailable, Words, quiz_types
+from questionbank.scheduler import Memory, Planner, fresh_seed, missed, when_text
 from questionbank.terminput import LineReader, Reader, TerminalReader
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
@@ -60,16 +60,29 @@ class Filters:
     weeks: tuple[int, int] | None = None
 
 
-def select(questions: Sequence[models.AnyQuestion], filters: Filters) -> list[models.AnyQuestion]:
-    """The quizzable questions matching the filters; an unknown topic is an error."""
-    quizzable = [q for q in questions if q.type in quiz_types()]
+def check_names(
+    questions: Sequence[models.AnyQuestion], *, topics: Sequence[str], types: Sequence[str] = ()
+) -> None:
+    """An unknown --topic or --type is an error naming the close match, not an empty list."""
     known = sorted({q.topic for q in questions})
-    for topic in filters.topics:
+    for topic in topics:
         if topic not in known:
             raise QbankError(
                 f"--topic '{topic}': no question has this topic{suggest(topic, known)}; "
                 f"topics in the bank: {', '.join(known)}"
             )
+    for kind in types:
+        if kind not in models.QUESTION_TYPES:
+            raise QbankError(
+                f"--type '{kind}': no such question type{suggest(kind, models.QUESTION_TYPES)}; "
+                f"types: {', '.join(models.QUESTION_TYPES)}"
+            )
+
+
+def select(questions: Sequence[models.AnyQuestion], filters: Filters) -> list[models.AnyQuestion]:
+    """The quizzable questions matching the filters; an unknown topic is an error."""
+    quizzable = [q for q in questions if q.type in quiz_types()]
+    check_names(questions, topics=filters.topics)
     chosen = [
         q
         for q in quizzable
@@ -120,7 +133,7 @@ class Plan(Sequence[Instance]):
         self._questions = list(questions)
         self._rng = rng
         self._seed_for = seed_for
-        self._made: list[Instance] = []
+        self._made: list[Instance | Unavailable] = []
         self._engine = ParamEngine()
 
     def __len__(self) -> int:
@@ -140,8 +153,19 @@ class Plan(Sequence[Instance]):
         while len(self._made) <= index:
             q = self._questions[len(self._made)]
             seed = self._seed_for(q)
-            self._made.append(instantiate(q, seed, engine=self._engine, shuffle_rng=self._rng))
-        return self._made[index]
+            try:
+                made: Instance | Unavailable = instantiate(
+                    q, seed, engine=self._engine, shuffle_rng=self._rng
+                )
+            except Exception as exc:  # noqa: BLE001 - a broken question must not end the quiz
+                # Bank templates are untrusted input: any failure to make one question
+                # (division by zero at a range's end, a template error) skips only it.
+                made = Unavailable(q.id, f"seed {seed}: {exc}")
+            self._made.append(made)
+        found = self._made[index]
+        if isinstance(found, Unavailable):
+            raise found
+        return found
 
 
 def _instances(
@@ -168,26 +192,47 @@ def _run(setup: Setup, instances: Sequence[Instance], mode: str) -> Summary:
         reader=setup.reader(),
         lang=setup.lang,
         on_answer=lambda answer: history.record(session_id, answer),
+        next_review=_next_review(history, setup.lang),
     )
     return quiz.run()
 
 
+def _next_review(history: History, lang: str) -> Callable[[AnswerRecord], str | None]:
+    """When FSRS brings a question back, from its history including the answer just saved."""
+    planner = Planner()
+
+    def after(answer: AnswerRecord) -> str | None:
+        memory = planner.memories(history.answers([answer.question_id])).get(answer.question_id)
+        return when_text(memory.card.due, at=now(), lang=lang) if memory else None
+
+    return after
+
+
 def quiz(bank: Bank, setup: Setup, filters: Filters, *, count: int, due: bool) -> Summary | None:
-    """`qbank quiz`: random questions, or with ``due`` the ones FSRS says are due."""
+    """`qbank quiz`: random questions, or with ``due`` the ones FSRS says are due, then
+    new ones in course order (and only new ones, said so, when nothing is due)."""
     questions = select(bank.questions, filters)
     rng = setup.rng()
     if not due:
         return _run(setup, plan_quiz(questions, count=count, rng=rng), "quiz")
-    from questionbank.scheduler import Planner, fresh_seed
-
     planner = Planner()
     memories = planner.memories(setup.history.answers([q.id for q in questions]))
-    chosen = planner.due(questions, memories, at=now(), limit=count)
-    if not chosen:
-        nxt = planner.next_due(memories.values())
-        when = nxt.astimezone().strftime("%Y-%m-%d %H:%M") if nxt else "-"
-        setup.console.print(Words(setup.lang)("nothing_due", when=when))
-        return None
+    at = now()
+    outlook = planner.outlook(questions, memories, at=at)
+    words = Words(setup.lang)
+    setup.console.print(outlook.line(lang=setup.lang, at=at), highlight=False)
+    chosen = planner.due(questions, memories, at=at, limit=count)
+    if not outlook.due:
+        nxt = outlook.next_due
+        if nxt is None:
+            setup.console.print(words("nothing_due_yet"))
+        else:
+            when = when_text(nxt, at=at, lang=setup.lang)
+            setup.console.print(words("nothing_due", when=when), highlight=False)
+        if not chosen:
+            setup.console.print(words("no_new"))
+            return None
+        setup.console.print(words("new_instead", n=len(chosen)), highlight=False)
 
     def seed_for(q: models.AnyQuestion) -> int:
         return fresh_seed(q, memories[q.id].seeds if q.id in memories else set(), rng)
@@ -204,8 +249,6 @@ def plan_review(
 ) -> tuple[Plan, list[str]]:
     """The missed questions still in the bank (most recently missed first, parametric
     ones with new numbers), and the ids of missed questions no longer in it."""
-    from questionbank.scheduler import fresh_seed, missed
-
     ids = missed(memories)
     known = {q.id: q for q in questions if q.type in quiz_types()}
     chosen = [known[i] for i in ids if i in known][:count]
@@ -215,11 +258,18 @@ def plan_review(
 
 def review(bank: Bank, setup: Setup, *, count: int) -> Summary | None:
     """`qbank review`: the questions whose latest answer was wrong, partial or skipped."""
-    from questionbank.scheduler import Planner
-
-    memories = Planner().memories(setup.history.answers())
-    instances, gone = plan_review(bank.questions, memories, count=count, rng=setup.rng())
+    planner = Planner()
+    answers = setup.history.answers()
     words = Words(setup.lang)
+    if not answers:
+        setup.console.print(words("no_history"))
+        return None
+    memories = planner.memories(answers)
+    at = now()
+    quizzable = [q for q in bank.questions if q.type in quiz_types()]
+    outlook = planner.outlook(quizzable, memories, at=at)
+    setup.console.print(outlook.line(lang=setup.lang, at=at), highlight=False)
+    instances, gone = plan_review(bank.questions, memories, count=count, rng=setup.rng())
     if gone:
         setup.console.print(Text(words("gone", count=len(gone), ids=", ".join(gone))))
     if not instances:

@@ -1,27 +1,42 @@
 """`qbank stats`: accuracy per topic and in total, from the answer history.
 
-Works from the history alone (each answer keeps its topic), so it needs no bank and
-still counts questions since removed from it. ``recall`` is FSRS's average recall
-probability of the topic's questions now: the weakest topics have the lowest.
+Works from the history alone (each answer keeps its topic), so it still counts
+questions since removed from the bank; the bank, when it loads, adds how many
+questions are new. Two measures are kept apart and labelled: ``accuracy`` is the
+share of answers that were right; ``recall`` is FSRS's estimate of remembering the
+topic's questions *now* (its retrievability), which is high just after any answer,
+right or wrong, and falls with time.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from questionbank import models
 from questionbank.history import AnswerRecord
 
 
-def stats_data(answers: Sequence[AnswerRecord], *, at: datetime) -> dict[str, Any]:
+def stats_data(
+    answers: Sequence[AnswerRecord],
+    *,
+    at: datetime,
+    questions: Sequence[models.AnyQuestion] | None = None,
+) -> dict[str, Any]:
+    """Per topic and in total; ``questions`` (the bank's quizzable ones, if it loaded)
+    adds the count of questions never answered."""
     from questionbank.scheduler import Planner, topic_recall
 
     planner = Planner()
-    recall = topic_recall(planner, planner.memories(answers), at)
+    memories = planner.memories(answers)
+    recall = topic_recall(planner, memories, at)
+    due = Counter(m.topic for m in memories.values() if m.card.due <= at)
     rows: dict[str, dict[str, Any]] = {}
     for answer in answers:
         row = rows.setdefault(
@@ -51,6 +66,7 @@ def stats_data(answers: Sequence[AnswerRecord], *, at: datetime) -> dict[str, An
         row["accuracy"] = round(row["correct"] / row["answered"], 4) if row["answered"] else None
         row["points"] = round(row["points"], 4)
         row["recall"] = round(recall[topic], 4) if topic in recall else None
+        row["due"] = due[topic]
         topics.append(row)
     answered = sum(r["answered"] for r in topics)
     correct = sum(r["correct"] for r in topics)
@@ -63,7 +79,13 @@ def stats_data(answers: Sequence[AnswerRecord], *, at: datetime) -> dict[str, An
         "max_points": sum(r["max_points"] for r in topics),
         "questions": len({a.question_id for a in answers}),
     }
-    return {"totals": totals, "topics": topics}
+    later = [m.card.due for m in memories.values() if m.card.due > at]
+    review = {
+        "due": sum(due.values()),
+        "new": None if questions is None else sum(q.id not in memories for q in questions),
+        "next_review": min(later).isoformat() if later else None,
+    }
+    return {"totals": totals, "topics": topics, "review": review}
 
 
 def _pct(value: float | None) -> str:
@@ -74,29 +96,31 @@ def _points(got: float, total: float) -> str:
     return f"{round(got, 2):g}/{round(total, 2):g}"
 
 
-def stats_table(console: Console, data: dict[str, Any], *, history_path: str) -> None:
+def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at: datetime) -> None:
     totals = data["totals"]
     if not totals["answered"] and not totals["skipped"]:
-        console.print(f"No answers yet in {history_path}. Start with: qbank quiz")
+        console.print(f"No answers yet in {history_path}. Start with: qbank quiz", soft_wrap=True)
         return
-    table = Table(header_style="bold", show_footer=True)
-    columns = (
-        "topic",
-        "questions",
-        "answered",
-        "correct",
-        "accuracy",
-        "points",
-        "skipped",
-        "recall",
+    # Light borders and no edge padding: nine columns fit in 80 terminal columns.
+    table = Table(
+        header_style="bold",
+        show_footer=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
     )
-    headers = dict(
-        zip(
-            columns,
-            ("topic", "qs", "answered", "right", "acc.", "points", "skipped", "recall"),
-            strict=True,
-        )
-    )
+    columns = {
+        "topic": "topic",
+        "questions": "qs",
+        "answered": "answered",
+        "correct": "right",
+        "accuracy": "accuracy",
+        "points": "points",
+        "skipped": "skips",
+        "due": "due",
+        "recall": "recall now",
+    }
     footer = {
         "topic": "total",
         "questions": str(totals["questions"]),
@@ -105,15 +129,15 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str) ->
         "accuracy": _pct(totals["accuracy"]),
         "points": _points(totals["points"], totals["max_points"]),
         "skipped": str(totals["skipped"]),
+        "due": str(data["review"]["due"]),
         "recall": "",
     }
-    for name in columns:
+    for name, header in columns.items():
         table.add_column(
-            headers[name],
+            header,
             footer=footer[name],
             justify="left" if name == "topic" else "right",
-            overflow="fold",
-            no_wrap=name != "topic",
+            no_wrap=True,
         )
     for row in data["topics"]:
         table.add_row(
@@ -124,7 +148,28 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str) ->
             _pct(row["accuracy"]),
             _points(row["points"], row["max_points"]),
             str(row["skipped"]),
+            str(row["due"]),
             _pct(row["recall"]),
         )
     console.print(table)
-    console.print(f"history: {history_path}")
+    console.print(
+        "accuracy: the share of your answers that were right. recall now: FSRS's estimate "
+        "that you would remember the topic's questions today; high just after any answer, "
+        "it falls with time, and a question is due when it drops to 90%.",
+        style="dim",
+    )
+    console.print(_outlook(data["review"], at=at), highlight=False)
+    console.print(f"history: {history_path}", soft_wrap=True)
+
+
+def _outlook(review: dict[str, Any], *, at: datetime) -> str:
+    from questionbank.scheduler import Outlook
+
+    nxt = review["next_review"]
+    outlook = Outlook(
+        due=review["due"],
+        new=review["new"] if review["new"] is not None else 0,
+        next_due=datetime.fromisoformat(nxt) if nxt else None,
+    )
+    text = outlook.line(lang="en", at=at)
+    return text if review["new"] is not None else text.replace(" · new: 0", "")

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.syntax import Syntax
@@ -17,9 +18,9 @@ from rich.text import Text
 
 from questionbank import models
 from questionbank.describe import LETTERS, answer_line, question_langs
-from questionbank.instance import Instance, pick
-from questionbank.mathtext import readable
+from questionbank.instance import Instance, instantiate, pick
 from questionbank.params import Localized
+from questionbank.termtext import terminal_text
 
 
 def bank_summary(questions: Sequence[models.AnyQuestion]) -> str:
@@ -55,28 +56,56 @@ def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
 def list_table(
     console: Console, questions: Sequence[models.AnyQuestion], *, lang: str = "en"
 ) -> None:
-    table = Table(show_lines=False, header_style="bold")
-    for name in ("id", "type", "topic", "week", "pts", "diff", "lang", "prompt"):
-        table.add_column(name, overflow="fold", no_wrap=name == "id")
+    """One line per question, grouped by topic, readable at 80 columns: ids whole,
+    prompts rendered (numbers drawn, math readable) and cut to the width with …."""
+    wide = console.width >= 120  # points, difficulty and languages only where they fit
+    names = ["id", "type", "wk", *(["pts", "diff", "lang"] if wide else [])]
+    rows: list[list[str]] = []
     for q in questions:
-        prompt = readable(pick(q.prompt, lang)).replace("\n", " ")
-        table.add_row(
-            q.id,
-            q.type + ("*" if q.parametric else ""),
-            q.topic,
-            str(q.week or ""),
-            f"{q.points:g}",
-            str(q.difficulty),
-            ",".join(question_langs(q)) or "-",
-            prompt[:70] + ("…" if len(prompt) > 70 else ""),
-        )
-    console.print(table)
-    console.print(f"{len(questions)} questions (* parametric)")
+        row = [q.id, q.type + ("*" if q.parametric else ""), str(q.week or "")]
+        if wide:
+            row += [f"{q.points:g}", str(q.difficulty), ",".join(question_langs(q)) or "-"]
+        rows.append(row)
+    widths = [max(cell_len(text) for text in column) for column in zip(names, *rows, strict=True)]
+    # Every column but the prompt keeps its full width (an id is never broken); the
+    # prompt gets what is left, two cells between columns.
+    room = max(12, console.width - sum(widths) - 2 * len(widths) - 1)
+
+    def line(cells: list[str], prompt: str, style: str = "") -> Text:
+        padded = [
+            " " * (w - cell_len(c)) + c if name == "wk" else c + " " * (w - cell_len(c))
+            for name, c, w in zip(names, cells, widths, strict=True)
+        ]
+        out = Text("  ".join([*padded, ""]), style=style)
+        tail = Text(prompt)
+        tail.truncate(room, overflow="ellipsis")
+        return out + tail
+
+    console.print(line(names, "prompt", "bold"), highlight=False)
+    console.print("─" * min(console.width - 1, sum(widths) + 2 * len(widths) + room))
+    topic = None
+    for q, row in zip(questions, rows, strict=True):
+        if q.topic != topic:
+            topic = q.topic
+            count = sum(other.topic == topic for other in questions)
+            console.print(Text(f"{topic} ({count})", style="bold"))
+        console.print(line(row, _one_line(q, lang)), highlight=False, overflow="ignore", crop=False)
+    plural = "s" * (len(questions) != 1)
+    console.print(f"{len(questions)} question{plural} (* parametric: the prompt shown is seed 0)")
+
+
+def _one_line(question: models.AnyQuestion, lang: str) -> str:
+    """The prompt as a student first sees it, on one line."""
+    try:
+        prompt = instantiate(question, 0).prompt if question.parametric else question.prompt
+    except Exception:  # noqa: BLE001 - a listing shows a broken question's source instead
+        prompt = question.prompt
+    return " ".join(terminal_text(pick(prompt, lang)).plain.split())
 
 
 def _langs(inst: Instance, lang: str) -> list[str]:
     have = question_langs(inst.question) or ["en"]
-    return have if lang == "all" else [lang]
+    return have if lang == "both" else [lang]
 
 
 def _text(text: Localized | None, langs: list[str]) -> Text:
@@ -86,11 +115,11 @@ def _text(text: Localized | None, langs: list[str]) -> Text:
             out.append("\n")
         if len(langs) > 1:
             out.append(f"[{lang}] ", style="dim")
-        out.append(readable(pick(text, lang)))
+        out.append(terminal_text(pick(text, lang)))
     return out
 
 
-def show_instance(console: Console, inst: Instance, *, lang: str = "all") -> None:
+def show_instance(console: Console, inst: Instance, *, lang: str = "both") -> None:
     q = inst.question
     langs = _langs(inst, lang)
     parts: list[Any] = [_text(inst.prompt, langs)]

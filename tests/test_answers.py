@@ -141,12 +141,32 @@ def test_numbers_read(text: str, unit: str | None, expected: float) -> None:
         ("abc", "'abc' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
         ("", "'(nothing)' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
         ("1/0", "'1/0' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
-        ("1,2", "'1,2' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
+        (
+            "1,2",
+            "'1,2' is ambiguous: is the comma a decimal point or a thousands separator? "
+            "Write 1.2 for a decimal; a comma only groups thousands, as in 1,024",
+        ),
+        (
+            "0,971",
+            "'0,971' is ambiguous: is the comma a decimal point or a thousands separator? "
+            "Write 0.971 for a decimal; a comma only groups thousands, as in 1,024",
+        ),
+        ("1,2,3", "'1,2,3' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
         ("inf", "'inf' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
         ("nan", "'nan' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
         ("0.9.1", "'0.9.1' is not a number; expected e.g. 0.91, .91, 91% or 3/4"),
     ],
-    ids=["word", "empty", "division-by-zero", "decimal-comma", "inf", "nan", "two-dots"],
+    ids=[
+        "word",
+        "empty",
+        "division-by-zero",
+        "decimal-comma",
+        "comma-or-thousands",
+        "two-commas",
+        "inf",
+        "nan",
+        "two-dots",
+    ],
 )
 def test_numbers_refused(text: str, message: str) -> None:
     with pytest.raises(AnswerError) as caught:

@@ -86,7 +86,7 @@ def test_list_table_aligns_cjk() -> None:
     code, out, _ = run("--bank", TINY, "list", "--topic", "ml")
     assert code == 0
     assert "ml-not-supervised" in out
-    assert "1 questions" in out
+    assert "1 question (" in out
 
 
 def test_show_json_gives_texts_choices_and_answer() -> None:
@@ -115,7 +115,7 @@ def test_show_json_of_parametric_question_has_params_and_answer() -> None:
 def test_show_text_renders_math_readably() -> None:
     code, out, _ = run("--bank", TINY, "show", "sig-deriv", "--lang", "en")
     assert code == 0
-    assert "σ(x)(1−σ(x))" in out
+    assert "σ(x)(1 − σ(x))" in out
     assert "\\sigma" not in out
     assert "answer: 0.25 ± 0.001" in out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -77,7 +78,9 @@ def test_transcript_matches_golden(
     rows = db_rows(tmp_path)
     assert [r["question_id"] for r in rows] == [inst.id for inst in plan[:4]]
     assert [r["skipped"] for r in rows] == [0, 0, 1, 0]
-    golden(f"practice/quiz_{lang}.txt", result.stdout)
+    assert [r["hint_used"] for r in rows] == [0, 0, 0, 0]  # '?' without a hint is not a hint
+    # FSRS's intervals are fixed (Again: 1 min, Good: 10 min); the clock time is not.
+    golden(f"practice/quiz_{lang}.txt", re.sub(r"\(\d\d:\d\d\)", "(HH:MM)", result.stdout))
 
 
 def test_review_asks_again_what_was_missed(tmp_path: Path) -> None:
@@ -112,7 +115,10 @@ def test_review_asks_again_what_was_missed(tmp_path: Path) -> None:
     ]
     assert db_rows(tmp_path, "SELECT mode FROM sessions ORDER BY id")[-1] == {"mode": "review"}
     final = run_cli(["review", "--lang", "en"], home=tmp_path)
-    assert final.stdout == "Nothing to review: every question you answered was right last time.\n"
+    first, second = final.stdout.splitlines()
+    # Everything was just answered right: nothing due, the next review minutes away.
+    assert re.fullmatch(r"Due now: 0 · new: \d+ · next review: in \d+ min \(\d\d:\d\d\)", first)
+    assert second == "Nothing to review: every question you answered was right last time."
 
 
 def test_due_brings_back_a_parametric_question_with_new_numbers(tmp_path: Path) -> None:
@@ -164,7 +170,13 @@ def test_due_with_nothing_due(tmp_path: Path) -> None:
                 )
     result = run_cli(["quiz", "--due", "--topic", "activation", "--lang", "en"], home=tmp_path)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Nothing is due now; the next review is at ")
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(
+        r"Due now: 0 · new: 0 · next review: in \d+ days \(\d{4}-\d\d-\d\d\)", lines[0]
+    )
+    assert lines[1].startswith("Nothing is due now; the next review is in ")
+    assert lines[2] == "Every question here has been seen: come back when one is due."
+    assert db_rows(tmp_path, "SELECT count(*) AS n FROM sessions") == [{"n": 1}]  # no new session
 
 
 def test_stats_table_and_json(tmp_path: Path) -> None:
@@ -292,3 +304,60 @@ def test_ctrl_c_while_loading_ends_quietly(capsys: pytest.CaptureFixture[str]) -
 
     assert guarded(loading) == EXIT_INTERRUPTED == 130
     assert capsys.readouterr().err == "\ninterrupted\n"
+
+
+def test_due_with_an_empty_history_offers_new_questions_in_course_order(tmp_path: Path) -> None:
+    result = run_cli(["quiz", "--due", "-n", "3", "--lang", "en"], home=tmp_path, input="s\ns\ns\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "Due now: 0 · new: 7 · next review: -",
+        "Nothing is due now: no question has been answered yet.",
+        "Here are 3 new question(s) instead, by week with the topics mixed.",
+    ]
+    asked = [r["question_id"] for r in db_rows(tmp_path)]
+    # Week 4 first (metrics, then ml: topics in turn), then week 6.
+    assert asked == ["fx-numeric-accuracy", "fx-exam-only-secret", "fx-multi-supervised"]
+    assert sum("Next review: in 1 min" in line for line in lines) == 3  # skips rate Again
+
+
+def test_due_starts_with_the_outlook_and_says_when_next(tmp_path: Path) -> None:
+    run_cli(["quiz", "--seed", "4", "-n", "2", "--lang", "en"], home=tmp_path, input="s\ns\n")
+    result = run_cli(["quiz", "--due", "-n", "1", "--lang", "zh-TW"], home=tmp_path, input="q\n")
+    first = result.stdout.splitlines()[0]
+    # Two skipped a moment ago: due in a minute, not yet; five never seen.
+    assert re.fullmatch(r"到期 0 題 · 新題 5 題 · 下次複習：1 分鐘後\(\d\d:\d\d\)", first), first
+
+
+def test_review_with_no_history_says_there_is_nothing_to_review(tmp_path: Path) -> None:
+    result = run_cli(["review", "--lang", "en"], home=tmp_path)
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "Nothing to review yet: no answer has been saved. Start with: qbank quiz\n"
+    )
+    zh = run_cli(["review", "--lang", "zh-TW"], home=tmp_path)
+    assert zh.stdout == "還沒有可複習的題目：尚未儲存任何作答。先從 qbank quiz 開始。\n"
+
+
+def test_stats_keeps_accuracy_and_recall_apart(tmp_path: Path) -> None:
+    plan = _plan(8, 1)
+    run_cli(
+        ["quiz", "--seed", "8", "-n", "1", "--lang", "en"],
+        home=tmp_path,
+        input=wrong_answer(plan[0]) + "\n",
+    )
+    result = run_cli(["stats"], home=tmp_path, COLUMNS="80")
+    lines = result.stdout.splitlines()
+    header = lines[0].split()
+    assert " ".join(header) == "topic qs answered right accuracy points skips due recall now"
+    row = next(line.split() for line in lines if line.startswith(plan[0].question.topic))
+    # Just answered wrong: 0% right, yet FSRS's recall now is near 100% (it decays later).
+    assert row[4] == "0%" and row[-1] in {"100%", "99%"}
+    assert "accuracy: the share of your answers that were right." in " ".join(lines)
+    assert any(
+        re.fullmatch(r"Due now: 0 · new: 6 · next review: in 1 min \(\d\d:\d\d\)", x) for x in lines
+    )
+    assert all(len(line) <= 80 for line in lines if not line.startswith("history: "))
+    data = json.loads(run_cli(["stats", "--format", "json"], home=tmp_path).stdout)
+    assert data["review"]["due"] == 0 and data["review"]["new"] == 6
+    assert data["topics"][0]["accuracy"] == 0.0 and data["topics"][0]["recall"] > 0.9

@@ -29,7 +29,7 @@ def test_writes_the_starter_and_says_what_next(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert out.read_text() == STARTER
     text = result.output  # type: ignore[attr-defined]
-    assert "Return `x` multiplied by `k`, elementwise." in text
+    assert "Return x multiplied by k, elementwise." in text  # code spans rendered, not raw
     assert "public cases (2): small, generated; 1 hidden case when graded" in text
     assert f"qbank check fx-code-scale {out}" in text
     assert "HIDDEN-CASE-NAME" not in text
@@ -46,16 +46,29 @@ def test_default_file_name_in_the_current_folder(tmp_path: Path) -> None:
 def test_never_writes_over_work_unless_forced(tmp_path: Path) -> None:
     out = tmp_path / "mine.py"
     out.write_text("def scale(x, k):\n    return x * k  # my work\n")
-    refused = _practice("fx-code-scale", "--out", str(out))
-    assert refused.exit_code == 1  # type: ignore[attr-defined]
-    assert refused.stderr == (  # type: ignore[attr-defined]
-        f"{out} already exists; qbank practice never writes over your work "
-        "(choose another --out, or --force to start again)\n"
+    again = _practice("fx-code-scale", "--out", str(out), "--lang", "en")
+    # Running it again shows the statement again, and keeps the work.
+    assert again.exit_code == 0, again.output  # type: ignore[attr-defined]
+    text = " ".join(again.stdout.split())  # type: ignore[attr-defined]
+    assert "Return x multiplied by k, elementwise." in text
+    assert (
+        f"{out} already exists: your work is kept (--force starts again from the starter)" in text
     )
+    assert f"next: edit it, then run qbank check fx-code-scale {out}" in text
+    assert "starter written" not in text
     assert "my work" in out.read_text()
     forced = _practice("fx-code-scale", "--out", str(out), "--force")
     assert forced.exit_code == 0  # type: ignore[attr-defined]
     assert out.read_text() == STARTER
+
+
+def test_statement_in_chinese(tmp_path: Path) -> None:
+    result = _practice("fx-code-scale", "--out", str(tmp_path / "x.py"), "--lang", "zh-TW")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    text = result.stdout  # type: ignore[attr-defined]
+    assert "公開測資(2):small, generated；評分時另有 1 筆隱藏測資" in text
+    assert "起始程式已寫入" in text and "下一步：編輯它，然後執行" in text
+    assert "public cases" not in text and "next:" not in text
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,14 @@ import fsrs
 import pytest
 
 from questionbank.history import AnswerRecord
-from questionbank.scheduler import Planner, fresh_seed, missed, rating_for, topic_recall
+from questionbank.scheduler import (
+    Planner,
+    fresh_seed,
+    missed,
+    new_order,
+    rating_for,
+    topic_recall,
+)
 from tests.practice_helpers import fixture_bank
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -71,7 +78,7 @@ def test_due_order_weakest_first_then_new() -> None:
     recalls = {i: planner.recall(memories[i], at) for i in ids[:3]}
     assert plan[:3] == sorted(ids[:3], key=lambda i: recalls[i])
     assert plan[0] == ids[1]  # the wrong one is the weakest
-    assert plan[3:] == ids[3:]  # never seen, in bank order
+    assert plan[3:] == [q.id for q in new_order(questions[3:])]  # never seen: course order
     soon = [q.id for q in planner.due(questions, memories, at=T0 + timedelta(minutes=1), limit=3)]
     assert ids[0] not in soon and ids[2] not in soon  # right answers are not due a minute later
 
@@ -113,3 +120,17 @@ def test_topic_recall_is_lower_for_the_weak_topic() -> None:
     planner = Planner()
     recall = topic_recall(planner, planner.memories(history), T0 + timedelta(days=10))
     assert recall["weak"] < recall["strong"]
+
+
+def test_new_questions_by_week_with_topics_interleaved() -> None:
+    bank = fixture_bank()
+    questions = [q for q in bank.questions if q.type != "code"]
+    order = new_order(questions)
+    assert sorted(q.id for q in order) == sorted(q.id for q in questions)
+    weeks = [q.week if q.week is not None else 10**6 for q in order]
+    assert weeks == sorted(weeks)
+    for week in set(weeks):
+        topics = [q.topic for q in order if (q.week if q.week is not None else 10**6) == week]
+        # Round-robin: no topic comes twice before every topic of the week has come once.
+        first_round = topics[: len(set(topics))]
+        assert sorted(first_round) == sorted(set(topics))
