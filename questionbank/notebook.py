@@ -188,3 +188,94 @@ def _top_level_functions(text: str) -> list[str]:
 
 def is_notebook(name: str) -> bool:
     return name.endswith(".ipynb")
+
+
+CHECK_CELL = '''# Run this cell to check your function on the public cases: no qbank needed.
+# (The hidden cases are used only when your work is graded.)
+import json
+
+import numpy as np
+
+CASES = json.loads(r"""{cases}""")
+ARG_TYPES = {arg_types!r}
+TOLERANCE = {tolerance!r}
+
+
+def _argument(name, value):
+    kind = ARG_TYPES.get(name, "float64")
+    if kind == "raw" or not isinstance(value, list):
+        return value
+    return np.array(value, dtype=kind)
+
+
+def _expected(value):
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_expected(v) for v in value["__tuple__"])
+    return value
+
+
+def _close(got, want, tol):
+    if isinstance(want, tuple):
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(want)
+            and all(_close(g, w, tol) for g, w in zip(got, want))
+        )
+    try:
+        g, w = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == w.shape and bool(
+        np.allclose(g, w, rtol=tol["rtol"], atol=tol["atol"], equal_nan=True)
+    )
+
+
+passed = 0
+for case in CASES:
+    arguments = {{k: _argument(k, v) for k, v in case["args"].items()}}
+    given = case.get("tolerance") or {{}}
+    tolerance = {{**TOLERANCE, **{{k: v for k, v in given.items() if v is not None}}}}
+    try:
+        ok = _close({function}(**arguments), _expected(case["expected"]), tolerance)
+    except Exception as exc:
+        ok = False
+        print(f"{{case['name']}}: raised {{type(exc).__name__}}: {{exc}}")
+    passed += ok
+    print(("PASS " if ok else "FAIL ") + case["name"])
+print(f"{{passed}}/{{len(CASES)}} public cases passed")
+'''
+
+
+def starter_notebook(task: dict[str, object]) -> bytes:
+    """A Colab-ready notebook for a code task as `qbank bundle --student` writes it (public
+    cases only, with expected values): the statement in both languages, the starter, and a
+    cell that checks the public cases without qbank. No local path is written into it."""
+    import json
+
+    import nbformat
+
+    from questionbank.models import CodeTolerance
+
+    prompt = task.get("prompt")
+    texts = prompt if isinstance(prompt, dict) else {"": prompt}
+    statement = [f"# {task['id']}"]
+    for lang, label in (("en", "English"), ("zh-TW", "中文"), ("", "")):
+        if lang in texts:
+            statement.append((f"**{label}**\n\n" if label else "") + str(texts[lang]).strip())
+    check = CHECK_CELL.format(
+        cases=json.dumps(task["cases"], ensure_ascii=False),
+        arg_types=dict(task.get("arg_types") or {}),  # type: ignore[call-overload]
+        # Written without their defaults in a bundle: fill them in.
+        tolerance={**CodeTolerance().model_dump(), **dict(task["tolerance"])},  # type: ignore[call-overload]
+        function=task["function"],
+    )
+    book = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    book.metadata["language_info"] = {"name": "python"}
+    book.cells = [
+        nbformat.v4.new_markdown_cell("\n\n".join(statement)),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell(str(task["starter"]).rstrip("\n")),  # type: ignore[no-untyped-call]
+        nbformat.v4.new_code_cell(check.rstrip("\n")),  # type: ignore[no-untyped-call]
+    ]
+    text: str = nbformat.writes(book)  # type: ignore[no-untyped-call]
+    return text.encode("utf-8")

@@ -24,6 +24,21 @@ PROOFS = [
     "/qbank-hostile-proof-write",
     "/autograder/results/results.json",
 ]
+
+
+def proofs_of(uids: Container[int]) -> list[str]:
+    """The proof files that exist and were made by one of uids (other graders, on older
+    versions or other levels, may be running their own hostile tests on this machine)."""
+    found = []
+    for path in PROOFS:
+        try:
+            if Path(path).lstat().st_uid in uids:
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
 # Terminal control characters and bidi overrides: never in a message a person reads.
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
 
