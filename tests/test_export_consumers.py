@@ -162,7 +162,7 @@ def test_moodle_xml_multilang_reads_right_in_each_language(
     root = moodle_root
     check = MultilangCheck()
     questions = [q for q in root.findall("question") if q.get("type") != "category"]
-    assert len(questions) == len(items) == 762
+    assert len(questions) == len(items) == 783
     by_name = {i.name: i for i in items}
     for node in questions:
         name = node.findtext("name/text") or ""
@@ -465,10 +465,10 @@ def test_export_counts_exported_and_skipped_apart(bank: Bank, tmp_path: Path) ->
     out = tmp_path / "bank.xml"
     report = run_export(bank, ExportRequest(fmt="moodle", out=out))
     assert report.summary("bank.xml") == (
-        "762 question(s) exported to bank.xml; 34 skipped "
+        "783 question(s) exported to bank.xml; 34 skipped "
         "(code questions: Moodle XML has no question type that runs code)"
     )
     [(_, ids)] = report.skipped
     assert len(ids) == 34 and ids[:2] == ["accuracy", "adagrad_step"]
     written = ET.parse(out).getroot()
-    assert sum(1 for q in written.findall("question") if q.get("type") != "category") == 762
+    assert sum(1 for q in written.findall("question") if q.get("type") != "category") == 783
