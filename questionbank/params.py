@@ -56,7 +56,9 @@ class ParamEngine:
     """Compiles and caches templates and expressions; one per command run."""
 
     def __init__(self) -> None:
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.env = SandboxedEnvironment(
+            undefined=jinja2.StrictUndefined, autoescape=False, optimized=False
+        )
         # Only the math helpers: jinja's default globals (lipsum, cycler, …) are not needed.
         self.env.globals.clear()
         self.env.globals.update(MATH)
@@ -102,7 +104,39 @@ class ParamEngine:
         names = list(question.params)
         return (dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains))
 
+    def corners(self, question: models.QuestionBase, limit: int) -> Iterator[dict[str, Any]]:
+        """Parameter sets at the ends of every range: all combinations of endpoints (and of
+        every listed choice) when there are at most ``limit``, else each endpoint once with
+        the other parameters drawn at random. Deterministic, like :meth:`draw`."""
+        ends: dict[str, list[Any]] = {}
+        for name, spec in question.params.items():
+            if isinstance(spec, models.IntParam):
+                ends[name] = sorted(set(spec.bounds))
+            elif isinstance(spec, models.FloatParam):
+                lo, hi, decimals = spec.bounds
+                ends[name] = sorted({round(lo, decimals) + 0.0, round(hi, decimals) + 0.0})
+            else:
+                ends[name] = [_plain(v) for v in spec.values]
+        size = math.prod(len(values) for values in ends.values())
+        names = list(ends)
+        if size <= limit:
+            for combo in itertools.product(*ends.values()):
+                yield dict(zip(names, combo, strict=True))
+            return
+        seed = 0
+        for name, values in ends.items():
+            for value in values:
+                seed += 1
+                yield {**self.draw(question, -seed), name: value}
+
+    def _context(self, template: jinja2.Template, params: Mapping[str, Any]) -> Any:
+        # Template.render would copy the globals ChainMap into every context, which cost
+        # more than the rendering itself when validate renders thousands of instances.
+        return self.env.context_class(self.env, {**MATH, **params}, template.name, template.blocks)
+
     def render(self, text: str, params: Mapping[str, Any]) -> str:
+        if "{" not in text and "\r" not in text and not text.endswith("\n"):
+            return text  # nothing to substitute (jinja would return it unchanged)
         template = self._templates.get(text)
         if template is None:
             try:
@@ -111,7 +145,8 @@ class ParamEngine:
                 raise ExpressionError(f"template syntax error: {exc.message}") from exc
             self._templates[text] = template
         try:
-            return template.render(params)
+            context = self._context(template, params)
+            return str(self.env.concat(template.root_render_func(context)))
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
         except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:
@@ -130,12 +165,17 @@ class ParamEngine:
         compiled = self._expressions.get(expression)
         if compiled is None:
             try:
-                compiled = self.env.compile_expression(expression, undefined_to_none=False)
+                compiled = self.env.compile_expression(
+                    expression, undefined_to_none=False
+                )._template
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"expression syntax error: {exc.message}") from exc
             self._expressions[expression] = compiled
         try:
-            value = compiled(**params)
+            context = self._context(compiled, params)
+            for _ in compiled.root_render_func(context):
+                pass
+            value = context.vars["result"]
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
         except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:

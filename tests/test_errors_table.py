@@ -126,8 +126,65 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
           answer: "n * 2"
         """,
         [
-            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'n': 1}: "
+            "bank/a.yaml:5:11: numeric 'q1': prompt: cannot render for params {'n': 1}: "
             "'m' is undefined (expected one of the params)"
+        ],
+    ),
+    (
+        "broken-zh-text-named-at-its-own-line",
+        """
+        - id: q1
+          type: mcq
+          topic: metrics
+          params: {n: {int: [1, 3]}}
+          prompt:
+            en: "n={{ n }}"
+            zh-TW: "n={{ n }"
+          choices:
+            - text: "{{ n }}"
+              correct: true
+            - text: {en: "{{ n + 1 }}", zh-TW: "{{ m }}"}
+        """,
+        [
+            "bank/a.yaml:7:12: mcq 'q1': prompt.zh-TW: cannot render for params {'n': 1}: "
+            "template syntax error: unexpected '}'",
+            "bank/a.yaml:11:40: mcq 'q1': choices[1].text.zh-TW: cannot render for params "
+            "{'n': 1}: 'm' is undefined (expected one of the params)",
+        ],
+    ),
+    (
+        "division-by-zero-at-a-range-endpoint-seeds-never-draw",
+        # 63 x 4 x 5 combinations: too many to try all, so the corners are tried first.
+        """
+        - id: q1
+          type: numeric
+          topic: nn
+          params: {n_in: {int: [2, 64]}, n_out: {int: [1, 4]}, k: {choice: [1, 2, 3, 4, 5]}}
+          prompt: "{{ n_in }} {{ n_out }} {{ k }}"
+          answer: "k * n_out / (n_in - 2)"
+        """,
+        [
+            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'n_in': 2, 'n_out': 1, "
+            "'k': 1}: ZeroDivisionError: division by zero"
+        ],
+    ),
+    (
+        "float-endpoint-corner-with-random-others",
+        # 2 x 2 x 100 corners: more than the corner limit, so each endpoint is tried once.
+        """
+        - id: q1
+          type: numeric
+          topic: nn
+          params:
+            x: {float: [0.5, 3.0, 1]}
+            y: {int: [1, 9]}
+            c: {choice: [CHOICES]}
+          prompt: "{{ x }}"
+          answer: "1 / (x - 0.5) + y + c"
+        """.replace("CHOICES", ", ".join(str(i) for i in range(100))),
+        [
+            "bank/a.yaml:9:11: numeric 'q1': undefined for params {'x': 0.5, 'y': 1, 'c': 69}: "
+            "ZeroDivisionError: float division by zero"
         ],
     ),
     (
