@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from questionbank.errors import Problem
+from questionbank.errors import Location, Problem
 from questionbank.models import BankConfig
 
 CONFIG_NAME = "_bank.yaml"
@@ -21,9 +21,9 @@ def config_path(folder: Path) -> Path:
 
 def load_config(folder: Path) -> tuple[BankConfig, list[Problem]]:
     """The settings of the bank in ``folder`` (defaults when it has no _bank.yaml)."""
-    from questionbank.diagnostics import question_problems
+    from questionbank.diagnostics import question_problems, suggest
     from questionbank.paths import display
-    from questionbank.yamlsource import load_yaml
+    from questionbank.yamlsource import MarkedMap, load_yaml
 
     path = config_path(folder)
     if not path.is_file():
@@ -32,7 +32,20 @@ def load_config(folder: Path) -> tuple[BankConfig, list[Problem]]:
     data, problems = load_yaml(path, name)
     if problems or data is None:
         return BankConfig(), problems
+    if not isinstance(data, MarkedMap):
+        return BankConfig(), [Problem(Location(name, 1, 1), "bank settings must be a mapping")]
+    allowed = [f.alias or n for n, f in BankConfig.model_fields.items()]
+    unknown = [
+        Problem(
+            Location(name, *data.key_marks[key]),
+            f"bank settings: unknown key '{key}'"
+            f"{suggest(str(key), allowed) or '; expected one of: ' + ', '.join(allowed)}",
+        )
+        for key in data
+        if key not in allowed
+    ]
+    known = {k: v for k, v in data.items() if k in allowed}
     try:
-        return BankConfig.model_validate(data), []
+        return BankConfig.model_validate(known), unknown
     except ValidationError as exc:
-        return BankConfig(), question_problems(exc, data, name, what="bank settings")
+        return BankConfig(), unknown + question_problems(exc, data, name, what="bank settings")

@@ -14,7 +14,11 @@ from questionbank.cli import cli
 from tests.conftest import FIXTURES
 
 TINY = str(FIXTURES / "tiny_bank")
-TINY_SHOWN = str((FIXTURES / "tiny_bank").relative_to(Path.cwd())) if Path.cwd() in FIXTURES.parents else TINY
+TINY_SHOWN = (
+    str((FIXTURES / "tiny_bank").relative_to(Path.cwd()))
+    if Path.cwd() in FIXTURES.parents
+    else TINY
+)
 ROOT = Path(__file__).parent.parent
 
 

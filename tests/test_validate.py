@@ -106,3 +106,80 @@ def test_a_translation_that_repeats_the_english_is_a_warning(bank: Path) -> None
         "bilingual paper prints it twice (keep the English out of zh-TW, or write one plain "
         "string for both)"
     ]
+
+
+LANGUAGE_CASES = [
+    (
+        "missing-zh-TW",
+        "- {id: q1, type: tf, topic: ml, prompt: {en: P}, answer: true}\n",
+        [
+            "bank/a.yaml:1:41: tf 'q1': prompt lacks zh-TW (this bank's languages are zh-TW, "
+            "en, declared in _bank.yaml; a plain string is used for every language)"
+        ],
+    ),
+    (
+        "eng-typed-for-en",
+        "- {id: q1, type: tf, topic: ml, prompt: {eng: P, zh-TW: 甲}, answer: true}\n",
+        [
+            "bank/a.yaml:1:41: tf 'q1': prompt lacks en (this bank's languages are zh-TW, en, "
+            "declared in _bank.yaml; a plain string is used for every language)",
+            "bank/a.yaml:1:42: tf 'q1': prompt has language 'eng' (did you mean 'en'?); this "
+            "bank's languages are zh-TW, en (declared in _bank.yaml)",
+        ],
+    ),
+    (
+        "choice-feedback-missing-en",
+        """
+        - id: q1
+          type: mcq
+          topic: ml
+          prompt: {en: P, zh-TW: 甲}
+          choices:
+            - {text: Adam, correct: true, feedback: {zh-TW: 對}}
+            - {text: SGD}
+        """,
+        [
+            "bank/a.yaml:6:45: mcq 'q1': choices[0].feedback lacks en (this bank's languages "
+            "are zh-TW, en, declared in _bank.yaml; a plain string is used for every language)"
+        ],
+    ),
+    (
+        "plain-string-is-language-neutral",
+        "- {id: q1, type: tf, topic: ml, prompt: Adam, answer: true}\n",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in LANGUAGE_CASES], ids=[c[0] for c in LANGUAGE_CASES]
+)
+def test_declared_languages_are_required(in_tmp: Path, text: str, expected: list[str]) -> None:
+    folder = in_tmp / "bank"
+    write(folder, "_bank.yaml", "languages: [zh-TW, en]\n")
+    write(folder, "a.yaml", text)
+    code, _, err = run("--bank", "bank", "validate")
+    assert code == (1 if expected else 0)
+    assert err.splitlines()[:-1] == expected
+
+
+def test_without_a_declaration_any_tag_is_accepted(in_tmp: Path) -> None:
+    write(in_tmp / "bank", "a.yaml", LANGUAGE_CASES[1][1])
+    assert run("--bank", "bank", "validate")[0] == 0
+
+
+def test_a_bad_settings_file_is_reported_at_its_line(in_tmp: Path) -> None:
+    write(in_tmp / "bank", "_bank.yaml", "languages: [zh-TW, en]\nlanguage: [en]\n")
+    write(in_tmp / "bank", "a.yaml", TF.format(id="q1"))
+    code, _, err = run("--bank", "bank", "validate")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "bank/_bank.yaml:2:1: bank settings: unknown key 'language' (did you mean 'languages'?)"
+    )
+
+
+def test_the_course_bank_declares_its_two_languages() -> None:
+    from questionbank.bankconfig import load_config
+
+    root = Path(__file__).parent.parent / "bank"
+    assert load_config(root)[0].languages == ["zh-TW", "en"]
