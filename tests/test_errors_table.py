@@ -223,8 +223,57 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         "yaml-syntax-error",
         "- id: q1\n  prompt: [unclosed\n",
         [
-            "bank/a.yaml:3:1: YAML syntax error: while parsing a flow sequence "
-            "did not find expected ',' or ']'"
+            "bank/a.yaml:3:1: YAML syntax error: a [ list ] that is not closed (expected ',' "
+            "or ']'; quote an item that contains a comma, colon or bracket)"
+        ],
+    ),
+    (
+        "yaml-colon-in-unquoted-value",
+        "- id: q1\n  prompt: What is x: y?\n",
+        [
+            "bank/a.yaml:2:20: YAML syntax error: a ': ' inside a value that is not quoted, so "
+            'YAML reads it as a new key (quote the whole value: prompt: "What is x: y?")'
+        ],
+    ),
+    (
+        "yaml-tab-indent",
+        "- id: q1\n\tprompt: P\n",
+        [
+            "bank/a.yaml:2:1: YAML syntax error: a tab character; YAML indents with spaces only "
+            "(replace the tab with spaces, e.g. two per level)"
+        ],
+    ),
+    (
+        "yaml-key-indented-too-far",
+        "- id: q1\n  prompt: P\n   type: tf\n",
+        [
+            "bank/a.yaml:3:8: YAML syntax error: this line is indented more than the keys above "
+            "it (line it up with the other keys of the same question)"
+        ],
+    ),
+    (
+        "yaml-unclosed-quote",
+        '- id: q1\n  prompt: "unclosed\n',
+        [
+            "bank/a.yaml:2:11: YAML syntax error: a quoted string that is never closed (add the "
+            "closing quote)"
+        ],
+    ),
+    (
+        "yaml-continuation-not-indented",
+        "- id: q1\n  prompt: P\n  continues here\n",
+        [
+            "bank/a.yaml:3:3: YAML syntax error: a line with no 'key: value' where a key was "
+            "expected; text that continues the value above must be indented under it, or the "
+            "value quoted"
+        ],
+    ),
+    (
+        "yaml-list-item-misaligned",
+        "- id: q1\n  choices:\n    - text: a\n   - text: b\n",
+        [
+            "bank/a.yaml:4:4: YAML syntax error: this list item does not line up with the items "
+            "above it (align every '- ')"
         ],
     ),
     (
