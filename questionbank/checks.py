@@ -16,6 +16,7 @@ from questionbank import models
 from questionbank.bank import Bank, Entry
 from questionbank.diagnostics import suggest
 from questionbank.errors import Problem
+from questionbank.instance import even_decimals
 from questionbank.lint import label as _label
 from questionbank.lint import text_at as _text_at
 from questionbank.lint import text_fields as _text_fields
@@ -293,7 +294,8 @@ def _instances_defined(
                     *path,
                 )
         if isinstance(q, models.ChoiceQuestion) and not broken:
-            duplicate = next(_distinct_choices(entry, q, _choice_texts(q, rendered)), None)
+            shown = even_decimals(_choice_texts(q, rendered))
+            duplicate = next(_distinct_choices(entry, q, shown), None)
             if duplicate is not None:
                 text = duplicate.message.split(" (expected")[0]
                 yield Problem(

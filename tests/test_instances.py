@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,53 @@ def test_exhaustive_check_covers_every_combination() -> None:
     q = BANK.get("acc-param")
     combos = list(ParamEngine().combinations(q, 10_000) or [])
     assert len(combos) == 5 * 11 * 4 * 4
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        (["0.235", "0.3775", "1.0099"], ["0.2350", "0.3775", "1.0099"]),
+        (["$0.5$", "$0.25$", "1"], ["$0.50$", "$0.25$", "1"]),
+        (
+            [{"en": "0.5 s", "zh-TW": "0.5 秒"}, "0.125"],
+            [{"en": "0.5 s", "zh-TW": "0.5 秒"}, "0.125"],
+        ),
+        (["v1.2.3", "x0.5", "0.5"], ["v1.2.3", "x0.5", "0.5"]),
+    ],
+    ids=["key-shorter-than-the-rest", "whole-numbers-untouched", "per-language", "not-numbers"],
+)
+def test_choices_get_even_decimals(choices: list[Any], expected: list[Any]) -> None:
+    from questionbank.instance import even_decimals
+
+    assert even_decimals(choices) == expected
+
+
+def test_no_parametric_key_stands_out_by_its_decimals() -> None:
+    """Issue 11: "0.235" among "0.3775 / 1.0099 / 0.6225" gave the key away."""
+    import re
+    from pathlib import Path
+
+    from questionbank.bank import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parent.parent / "bank", check=False)
+    decimals = re.compile(r"(?<![\w.])\d+\.(\d+)(?![\w.])")
+    checked = 0
+    for q in bank:
+        if not (q.params and isinstance(q, models.ChoiceQuestion)):
+            continue
+        for seed in range(20):
+            inst = instantiate(q, seed)
+            for lang in ("en", "zh-TW"):
+                widths = {
+                    len(m.group(1))
+                    for c in inst.choices
+                    for m in decimals.finditer(pick(c.text, lang))
+                }
+                assert len(widths) <= 1, (
+                    q.id,
+                    seed,
+                    lang,
+                    [pick(c.text, lang) for c in inst.choices],
+                )
+                checked += 1
+    assert checked > 100
