@@ -144,13 +144,6 @@ def load_bank_cached(
     now, and unique ids always. Problems raise :class:`InputError`; ``paths`` keeps only
     those located in (or, for a duplicate id, involving) the files named.
     ``folder`` overrides the cache folder (tests)."""
-    with _no_cyclic_gc():  # see bank._no_cyclic_gc: the cache is one large JSON value
-        return _load_cached(root, paths, check=check, folder=folder)
-
-
-def _load_cached(
-    root: Path, paths: Sequence[Path] | None, *, check: bool, folder: Path | None
-) -> Bank:
     files = bank_files([root])
     if not files:
         raise no_files_error(root)
@@ -160,7 +153,28 @@ def _load_cached(
     home = bank_folder(root)
     where = _cache_file(folder or cache_dir(), root)
     fingerprint = qbank_fingerprint()
-    cached = _read(where, fingerprint)
+    with _no_cyclic_gc():  # see bank._no_cyclic_gc: the cache is one large JSON value
+        cached = _read(where, fingerprint)
+        known, problems, changed = _load_files(files, cached)
+    config, config_problems = load_config(home)
+    problems.extend(config_problems)
+    bank = Bank(root=home, entries=[e for f in known for e in f.entries], config=config)
+    if check:
+        problems.extend(_check(bank, known, home))
+        changed = changed or any(f.checked is None for f in known)
+    if changed or len(cached) != len(known):
+        _write(where, fingerprint, known)
+    if paths:
+        problems = _about(problems, bank, [display(p) for p in bank_files(list(paths))])
+    if problems:
+        raise InputError(problems)
+    return bank
+
+
+def _load_files(
+    files: list[Path], cached: dict[str, dict[str, Any]]
+) -> tuple[list[_File], list[Problem], bool]:
+    """Each file from the cache when its content hash matches, else parsed again."""
     known: list[_File] = []
     problems: list[Problem] = []
     changed = False
@@ -192,19 +206,7 @@ def _load_cached(
         problems.extend(file_problems)
         if not file_problems:
             known.append(_File(path, sha, entries, None))
-    config, config_problems = load_config(home)
-    problems.extend(config_problems)
-    bank = Bank(root=home, entries=[e for f in known for e in f.entries], config=config)
-    if check:
-        problems.extend(_check(bank, known, home))
-        changed = changed or any(f.checked is None for f in known)
-    if changed or len(cached) != len(known):
-        _write(where, fingerprint, known)
-    if paths:
-        problems = _about(problems, bank, [display(p) for p in bank_files(list(paths))])
-    if problems:
-        raise InputError(problems)
-    return bank
+    return known, problems, changed
 
 
 def _check(bank: Bank, known: list[_File], home: Path) -> list[Problem]:
