@@ -214,11 +214,11 @@ def _check(bank: Bank, known: list[_File], home: Path) -> list[Problem]:
     stale = [f for f in known if f.checked != context]
     if not stale and len({e.question.id for e in bank.entries}) == len(bank.entries):
         return []  # nothing to check: spare the import of the checks (and of jinja2)
-    from questionbank.checks import check_entries, duplicate_id_problems
+    from questionbank.checks import check_files, duplicate_id_problems
 
     problems = list(duplicate_id_problems(bank.entries))
-    for file in stale:
-        found = check_entries(file.entries, root=bank.project_root, config=bank.config)
+    results = check_files([f.entries for f in stale], root=bank.project_root, config=bank.config)
+    for file, found in zip(stale, results, strict=True):
         problems.extend(found)
         file.checked = None if found else context
     return problems

@@ -251,3 +251,39 @@ def test_cache_folder_follows_the_environment(
     assert bankcache.cache_dir() == tmp_path / "home" / "cache"
     monkeypatch.delenv("QBANK_HOME")
     assert "qbank" in str(bankcache.cache_dir())
+
+
+def test_checks_in_worker_processes_find_the_same_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from questionbank import checks
+    from tests.bankfiles import write_bank
+
+    files = {
+        f"f{i}.yaml": f"""
+        - id: q{i}
+          type: numeric
+          topic: nn
+          params: {{n: {{int: [{i}, 90]}}}}
+          prompt: "{{{{ n }}}}"
+          answer: "1 / (n - {i + 1})"
+        - id: ok{i}
+          type: tf
+          topic: nn
+          prompt: P
+          answer: true
+        """
+        for i in range(3)
+    }
+    bank = load_bank(write_bank(tmp_path, files), check=False)
+    groups = [
+        [e for e in bank.entries if e.file == name]
+        for name in sorted({e.file for e in bank.entries})
+    ]
+    serial = checks.check_files(groups, root=tmp_path, config=bank.config)
+    monkeypatch.setattr(checks, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(checks.os, "cpu_count", lambda: 2)
+    parallel = checks.check_files(groups, root=tmp_path, config=bank.config)
+    assert parallel == serial
+    assert [len(found) for found in serial] == [1, 1, 1]
+    assert "ZeroDivisionError" in serial[0][0].message
