@@ -62,8 +62,15 @@ def cold_check_ratio(project: Path, runs: int) -> tuple[float, float]:
             yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
     def cold() -> None:
+        # Nothing cached: neither the bank nor the compiled templates.
+        saved = os.environ.get("QBANK_CACHE_DIR")
         with tempfile.TemporaryDirectory() as empty:
-            load_bank_cached(project / "bank", check=True, folder=Path(empty))
+            os.environ["QBANK_CACHE_DIR"] = empty
+            try:
+                load_bank_cached(project / "bank", check=True)
+            finally:
+                if saved is not None:
+                    os.environ["QBANK_CACHE_DIR"] = saved
 
     cold()  # imports and pydantic's first-use costs are not the check's
     return _in_process(parse, runs), _in_process(cold, runs)

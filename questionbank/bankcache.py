@@ -40,7 +40,7 @@ from questionbank.bank import (
 )
 from questionbank.bankconfig import config_path, load_config
 from questionbank.errors import InputError, Location, Problem
-from questionbank.paths import display, project_root
+from questionbank.paths import cache_dir, display, project_root
 from questionbank.yamlsource import NodeLocator, read_text
 
 CACHE_FORMAT = 3
@@ -61,19 +61,6 @@ class _FileLocator(NodeLocator):
         if not self._composed:
             self._text = read_text(self._path, str(self._path))[0] or ""
         return NodeLocator.root.fget(self)  # type: ignore[attr-defined]
-
-
-def cache_dir() -> Path:
-    """QBANK_CACHE_DIR, else $QBANK_HOME/cache, else the platform's user cache folder."""
-    explicit = os.environ.get("QBANK_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    home = os.environ.get("QBANK_HOME")
-    if home:
-        return Path(home) / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("qbank", appauthor=False))
 
 
 def _sha(data: bytes) -> str:

@@ -8,13 +8,23 @@ listed in :data:`MATH`. An instance is fully determined by (question id, seed).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+import marshal
 import math
+import os
 import random
-from collections.abc import Iterator, Mapping
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank import models
@@ -52,10 +62,52 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class ParamEngine:
-    """Compiles and caches templates and expressions; one per command run."""
+class CodeCache:
+    """Compiled template code kept on disk between runs, as jinja2's own bytecode caches
+    do for file templates: compiling a template costs far more than rendering it, and a
+    paper or export renders hundreds. The code is what this environment compiled from
+    the text (the sandbox's checks are in it); keyed by the text's SHA-256 and by
+    everything that shapes the code (jinja2 and Python versions, the options). A file
+    that cannot be read back as code is ignored and written again."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path, options: str) -> None:
+        shape = f"{jinja2.__version__}|{sys.version}|{options}".encode()
+        self.folder = folder / "templates" / hashlib.sha256(shape).hexdigest()[:16]
+
+    def _path(self, kind: str, source: str) -> Path:
+        digest = hashlib.sha256(f"{kind}\0{source}".encode()).hexdigest()
+        return self.folder / f"{digest}.code"
+
+    def get(self, kind: str, source: str) -> CodeType | None:
+        try:
+            code = marshal.loads(self._path(kind, source).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return code if isinstance(code, CodeType) else None
+
+    def put(self, kind: str, source: str, code: CodeType) -> None:
+        target = self._path(kind, source)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".")
+        except OSError:
+            return  # a cache that cannot be written only makes the next run slower
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(marshal.dumps(code))
+            Path(temporary).replace(target)  # concurrent writers: whole files only
+        except OSError:
+            with contextlib.suppress(OSError):
+                Path(temporary).unlink()
+
+
+class ParamEngine:
+    """Compiles and caches templates and expressions; one per command run.
+
+    Compiled code is also kept on disk (:class:`CodeCache`, in the user cache folder or
+    ``code_cache``) unless ``persist`` is false."""
+
+    def __init__(self, *, code_cache: Path | None = None, persist: bool = True) -> None:
         self.env = SandboxedEnvironment(
             undefined=jinja2.StrictUndefined, autoescape=False, optimized=False
         )
@@ -64,6 +116,33 @@ class ParamEngine:
         self.env.globals.update(MATH)
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
+        self._code: CodeCache | None = None
+        if persist:
+            from questionbank.paths import cache_dir
+
+            options = f"{type(self.env).__name__}|strict|no-autoescape|not-optimized"
+            self._code = CodeCache(code_cache or cache_dir(), options)
+
+    def _compiled(self, kind: str, source: str, build: Callable[[], Any]) -> jinja2.Template:
+        """The template for ``source``: from the disk cache, else ``build()`` compiled."""
+        code = self._code.get(kind, source) if self._code else None
+        if code is None:
+            code = self.env.compile(build())
+            if self._code:
+                self._code.put(kind, source, code)
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def _expression_node(self, expression: str) -> nodes.Template:
+        """What jinja2's compile_expression compiles: ``result = <expression>``."""
+        parser = Parser(self.env, expression, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            raise jinja2.TemplateSyntaxError(
+                "chunk after expression", parser.stream.current.lineno, None, None
+            )
+        expr.set_environment(self.env)
+        body: list[nodes.Node] = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+        return nodes.Template(body, lineno=1)
 
     def draw(self, question: models.QuestionBase, seed: int) -> dict[str, Any]:
         """The parameter values of instance ``seed`` of ``question``."""
@@ -140,7 +219,7 @@ class ParamEngine:
         template = self._templates.get(text)
         if template is None:
             try:
-                template = self.env.from_string(text)
+                template = self._compiled("text", text, lambda: text)
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"template syntax error: {exc.message}") from exc
             self._templates[text] = template
@@ -165,9 +244,9 @@ class ParamEngine:
         compiled = self._expressions.get(expression)
         if compiled is None:
             try:
-                compiled = self.env.compile_expression(
-                    expression, undefined_to_none=False
-                )._template
+                compiled = self._compiled(
+                    "expression", expression, lambda: self._expression_node(expression)
+                )
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"expression syntax error: {exc.message}") from exc
             self._expressions[expression] = compiled

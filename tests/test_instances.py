@@ -156,3 +156,41 @@ def test_no_parametric_key_stands_out_by_its_decimals() -> None:
                 )
                 checked += 1
     assert checked > 100
+
+
+def test_compiled_templates_are_kept_on_disk_and_damage_is_ignored(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ParamEngine(code_cache=tmp_path)
+    assert first.render("x = {{ n * 2 }}", {"n": 3}) == "x = 6"
+    assert first.evaluate("n / 4", {"n": 2}) == 0.5
+    files = sorted(tmp_path.rglob("*.code"))
+    assert len(files) == 2
+
+    second = ParamEngine(code_cache=tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("compiled again although the code was cached")
+
+    monkeypatch.setattr(second.env, "compile", refuse)
+    assert second.render("x = {{ n * 2 }}", {"n": 5}) == "x = 10"
+    assert second.evaluate("n / 4", {"n": 1}) == 0.25
+    # The sandbox's checks are in the cached code too.
+    with pytest.raises(ExpressionError, match="unsafe"):
+        first.evaluate("n.__class__", {"n": 1})
+    with pytest.raises(ExpressionError, match="unsafe"):
+        second.evaluate("n.__class__", {"n": 1})  # from the disk: compile is refused
+    files = sorted(tmp_path.rglob("*.code"))
+
+    for path in files:
+        path.write_bytes(b"not marshal data")
+    third = ParamEngine(code_cache=tmp_path)
+    assert third.render("x = {{ n * 2 }}", {"n": 1}) == "x = 2"
+    assert third.evaluate("n / 4", {"n": 4}) == 1.0
+
+
+def test_a_syntax_error_is_never_cached(tmp_path: Any) -> None:
+    for _ in range(2):
+        with pytest.raises(ExpressionError, match="template syntax error"):
+            ParamEngine(code_cache=tmp_path).render("{{ n }", {"n": 1})
+    assert not list(tmp_path.rglob("*.code"))
