@@ -152,7 +152,7 @@ def load_bank_cached(
     if changed or len(cached) != len(known):
         _write(where, fingerprint, known)
     if paths:
-        problems = _about(problems, bank, [display(p) for p in bank_files(list(paths))])
+        problems = _about(problems, bank, [display(p.resolve()) for p in bank_files(list(paths))])
     if problems:
         raise InputError(problems)
     return bank

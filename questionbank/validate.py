@@ -85,7 +85,7 @@ def validate(default_bank: Path, paths: Sequence[Path]) -> Report:
 def _report(bank: Bank, paths: Sequence[Path]) -> Report:
     from questionbank.lint import bilingual_warnings
 
-    named = {display(f) for f in bank_files(list(paths))}
+    named = {display(f.resolve()) for f in bank_files(list(paths))}
     entries = [e for e in bank.entries if e.file in named]
     what = ", ".join(display(p) for p in paths)
     text = (
