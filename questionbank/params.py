@@ -69,8 +69,8 @@ def _plain(value: Any) -> Any:
 _NAME_ONLY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # Names jinja2 reads as literals or operators, never as variables.
 _NOT_NAMES = frozenset(
-    ("true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is")
-    + ("if", "else", "for", "recursive", "with", "without", "import", "from", "as", "block")
+    {"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"}
+    | {"else", "for", "recursive", "with", "without", "import", "from", "as", "block"}
 )
 
 
