@@ -45,7 +45,7 @@ from questionbank.yamlsource import NodeLocator, read_text
 
 CACHE_FORMAT = 3
 # The modules whose code decides what a bank file means and whether it is valid.
-_DECIDING = ("models", "bank", "bankconfig", "checks", "params", "yamlsource", "diagnostics")
+_DECIDING = "models bank bankconfig checks params instance lint yamlsource diagnostics"
 
 
 class _FileLocator(NodeLocator):
@@ -74,7 +74,7 @@ def qbank_fingerprint() -> str:
 
     package = Path(questionbank.__file__).parent
     digest = hashlib.sha256(questionbank.__version__.encode())
-    for name in _DECIDING:
+    for name in _DECIDING.split():
         with contextlib.suppress(OSError):
             digest.update((package / f"{name}.py").read_bytes())
     return f"{questionbank.__version__}:{digest.hexdigest()[:24]}"
