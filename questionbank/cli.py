@@ -89,7 +89,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check bank files; print a summary, or every error with file:line:col.
 
     Files and folders named are checked in the context of their bank (an id that
-    another bank file also uses is an error). Warnings do not change the exit code."""
+    another bank file also uses is an error). Warnings do not change the exit code.
+
+    \b
+    Examples:
+      qbank validate                   # the whole bank
+      qbank validate bank/ml.yaml      # one file, with the rest of its bank"""
     from pathlib import Path
 
     from questionbank.validate import validate as run_validate
