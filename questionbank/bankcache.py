@@ -248,6 +248,13 @@ def _entries_of(item: dict[str, Any], path: Path, name: str) -> list[Entry] | No
         return None
 
 
+def _dumped(question: models.AnyQuestion) -> dict[str, Any]:
+    """The question as written, less what the models filled in: a default such as a
+    case's ``points: 1`` stays the int 1 it is when read from YAML (dumped and validated
+    again it would become 1.0, and a grader's fingerprint of the task would change)."""
+    return question.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
 def _read(where: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
     """The cached files by absolute path; empty when the cache is missing or not ours."""
     try:
@@ -275,7 +282,7 @@ def _write(where: Path, fingerprint: str, files: list[_File]) -> None:
                 "entries": [
                     {
                         "prefix": list(e.where.prefix),
-                        "question": e.question.model_dump(mode="json", by_alias=True),
+                        "question": _dumped(e.question),
                     }
                     for e in f.entries
                 ],

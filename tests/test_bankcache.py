@@ -39,6 +39,10 @@ def test_second_load_comes_from_the_cache_and_is_equal(
     _no_yaml(monkeypatch)
     second = load_bank_cached(copy, folder=tmp_path / "cache")
     assert second.questions == first.questions == load_bank(copy, check=False).questions
+    # Exactly the same, to the type of a default: graders fingerprint tasks by repr.
+    assert [q.model_dump_json() for q in second.questions] == [
+        q.model_dump_json() for q in load_bank(copy, check=False).questions
+    ]
     assert [e.file for e in second.entries] == [e.file for e in first.entries]
 
 
