@@ -39,11 +39,24 @@ def test_second_load_comes_from_the_cache_and_is_equal(
     _no_yaml(monkeypatch)
     second = load_bank_cached(copy, folder=tmp_path / "cache")
     assert second.questions == first.questions == load_bank(copy, check=False).questions
-    # Exactly the same, to the type of a default: graders fingerprint tasks by repr.
-    assert [q.model_dump_json() for q in second.questions] == [
-        q.model_dump_json() for q in load_bank(copy, check=False).questions
-    ]
+    assert [repr(q) for q in second.questions] == [repr(q) for q in first.questions]
     assert [e.file for e in second.entries] == [e.file for e in first.entries]
+
+
+def test_a_cached_question_is_the_parsed_one_to_the_type_of_its_defaults(
+    tmp_path: Path,
+) -> None:
+    """A case's default ``points: 1`` must not come back as 1.0: graders fingerprint a
+    task by the repr of its cases, and grade-batch regraded everything when it changed."""
+    from tests.conftest import FIXTURES
+
+    toy = tmp_path / "toy"
+    shutil.copytree(FIXTURES / "toy", toy)
+    parsed = load_bank(toy / "bank", check=False)
+    load_bank_cached(toy / "bank", folder=tmp_path / "cache")
+    cached = load_bank_cached(toy / "bank", folder=tmp_path / "cache")
+    assert [repr(q) for q in cached.questions] == [repr(q) for q in parsed.questions]
+    assert "points=1," in repr(parsed.get("toy-affine").cases[0])
 
 
 def test_an_edited_file_is_read_again(copy: Path, tmp_path: Path) -> None:
