@@ -17,7 +17,7 @@ import os
 import random
 import re
 import sys
-import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import CodeType
@@ -114,6 +114,7 @@ class CodeCache:
     def __init__(self, folder: Path, options: str) -> None:
         shape = f"{jinja2.__version__}|{sys.version}|{options}".encode()
         self.folder = folder / "templates" / hashlib.sha256(shape).hexdigest()[:16]
+        self._ready = False
 
     def _path(self, kind: str, source: str) -> Path:
         digest = hashlib.sha256(f"{kind}\0{source}".encode()).hexdigest()
@@ -128,18 +129,18 @@ class CodeCache:
 
     def put(self, kind: str, source: str, code: CodeType) -> None:
         target = self._path(kind, source)
+        # A name private to this process and thread: plain open and rename are much
+        # cheaper than mkstemp, and a cold check writes hundreds of these.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".")
-        except OSError:
-            return  # a cache that cannot be written only makes the next run slower
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(marshal.dumps(code))
-            Path(temporary).replace(target)  # concurrent writers: whole files only
+            if not self._ready:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._ready = True
+            temporary.write_bytes(marshal.dumps(code))
+            temporary.replace(target)  # concurrent writers: whole files only
         except OSError:
             with contextlib.suppress(OSError):
-                Path(temporary).unlink()
+                temporary.unlink()
 
 
 class ParamEngine:
