@@ -297,7 +297,7 @@ def _write(where: Path, fingerprint: str, files: list[_File]) -> None:
         return  # a cache that cannot be written only makes the next run slower
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False)
+            out.write(json.dumps(data, ensure_ascii=False))  # dumps: the C encoder
         Path(temporary).replace(where)  # readers see the old cache or the new, never half
     except OSError:
         with contextlib.suppress(OSError):
