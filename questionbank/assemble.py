@@ -97,6 +97,15 @@ def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
                         f"(section {taken[qid] + 1}); a paper never repeats a question",
                     )
                 )
+            elif (clash := _group_clash(bank.get(qid), chosen)) is not None:
+                problems.append(
+                    Problem(
+                        where,
+                        f"exam spec: section {i + 1}: questions '{clash.id}' and '{qid}' are "
+                        f"both in group '{clash.group}', which a paper draws at most one of "
+                        "(list only one of them)",
+                    )
+                )
             else:
                 taken[qid] = i
                 chosen[i].append(bank.get(qid))
@@ -119,10 +128,14 @@ def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
         if typos:
             continue  # the pool size means nothing until the topic is fixed
         matching = [q for q in bank.questions if pool_filter.matches(q)]
-        pool = [q for q in matching if q.id not in taken]
-        if len(pool) < section.pick:
+        groups = {q.group for qs in chosen for q in qs if q.group}
+        pool = [q for q in matching if q.id not in taken and q.group not in groups]
+        distinct = len({q.group or f"\0{q.id}" for q in pool})
+        if distinct < section.pick:
             used = len(matching) - len(pool)
             note = f" ({used} more match but are used by other sections)" if used else ""
+            if distinct < len(pool):
+                note += f" (of which {len(pool) - distinct} share a group with another)"
             title = pick(section.title, "en")
             problems.append(
                 Problem(
@@ -133,13 +146,39 @@ def select(loaded: LoadedSpec, bank: Bank) -> list[list[models.AnyQuestion]]:
                 )
             )
             continue
-        rng = random.Random(f"{spec.seed}:select:{i}")
-        picked = {q.id for q in rng.sample(pool, section.pick)}
+        picked = _draw(pool, section.pick, f"{spec.seed}:select:{i}")
         chosen[i] = [q for q in pool if q.id in picked]  # bank order; versions shuffle later
         taken.update(dict.fromkeys(picked, i))
     if problems:
         raise InputError(problems)
     return chosen
+
+
+def _group_clash(
+    question: models.AnyQuestion, chosen: list[list[models.AnyQuestion]]
+) -> models.AnyQuestion | None:
+    if question.group is None:
+        return None
+    return next((q for qs in chosen for q in qs if q.group == question.group), None)
+
+
+def _draw(pool: list[models.AnyQuestion], count: int, seed: str) -> set[str]:
+    """``count`` ids from the pool, at most one per group. A draw with no two of a group
+    is the plain sample of earlier versions, so papers of banks without groups keep
+    their questions; otherwise the pool is shuffled and walked, skipping taken groups."""
+    picked = random.Random(seed).sample(pool, count)
+    groups = [q.group for q in picked if q.group]
+    if len(groups) == len(set(groups)):
+        return {q.id for q in picked}
+    ids: set[str] = set()
+    seen: set[str] = set()
+    for q in random.Random(f"{seed}:groups").sample(pool, len(pool)):
+        if len(ids) == count:
+            break
+        if q.group is None or q.group not in seen:
+            ids.add(q.id)
+            seen.update([q.group] if q.group else [])
+    return ids
 
 
 def param_seed(seed: int, label: str) -> int:

@@ -19,12 +19,14 @@ from pydantic import TypeAdapter, ValidationError
 from questionbank import models
 from questionbank.diagnostics import question_problems, suggest
 from questionbank.errors import InputError, Location, Problem, QbankError
+from questionbank.models import BankConfig
 from questionbank.paths import display, project_root
 from questionbank.yamlsource import Mark, NodeLocator, parse_plain, read_text
 
 _QUESTION: TypeAdapter[models.AnyQuestion] = TypeAdapter(models.Question)
 # Folders inside a bank that hold other kinds of YAML (exam specs) or private files.
 SKIPPED_FOLDERS = ("exams",)
+# Files named _*.yaml are not questions: _bank.yaml configures the bank.
 _FILE_KEYS = (*models.FILE_DEFAULT_KEYS, "questions")
 
 
@@ -70,6 +72,7 @@ class Bank:
 
     root: Path
     entries: list[Entry]
+    config: BankConfig = field(default_factory=BankConfig)
 
     def __post_init__(self) -> None:
         self._by_id = {e.question.id: e for e in self.entries}
@@ -108,8 +111,12 @@ def bank_files(paths: Sequence[Path]) -> list[Path]:
         if path.is_dir():
             for candidate in sorted(path.rglob("*.y*ml")):
                 rel = candidate.relative_to(path).parts
-                if candidate.suffix in (".yaml", ".yml") and not any(
-                    part in SKIPPED_FOLDERS or part.startswith((".", "_")) for part in rel[:-1]
+                if (
+                    candidate.suffix in (".yaml", ".yml")
+                    and not candidate.name.startswith(("_", "."))
+                    and not any(
+                        part in SKIPPED_FOLDERS or part.startswith((".", "_")) for part in rel[:-1]
+                    )
                 ):
                     found.append(candidate)
         else:
@@ -184,49 +191,63 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 def parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
     """Validate every question of every file; never stops at the first problem."""
-    with _no_cyclic_gc():
-        return _parse_files(files)
-
-
-def _parse_files(files: Iterable[Path]) -> tuple[list[Entry], list[Problem]]:
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for path in files:
-        name = display(path)
-        text, read_problems = read_text(path, name)
-        problems.extend(read_problems)
-        if text is None:
-            continue
-        data, parse_problems = parse_plain(text, name)
-        problems.extend(parse_problems)
-        locator = NodeLocator(text)
-        raws, structure_problems = _file_questions(data, Where(name, locator, ()))
-        problems.extend(structure_problems)
-        for prefix, raw in raws:
-            where = Where(name, locator, prefix)
-            if not isinstance(raw, dict):
-                problems.append(
-                    Problem(where.location(), f"a question must be a mapping, got {raw!r:.40}")
-                )
-                continue
-            try:
-                question = _QUESTION.validate_python(raw)
-            except ValidationError as exc:
-                problems.extend(question_problems(exc, raw, name, mark_of=where.mark))
-                continue
-            entries.append(Entry(question, where))
+    with _no_cyclic_gc():
+        for path in files:
+            name = display(path)
+            text, read_problems = read_text(path, name)
+            problems.extend(read_problems)
+            if text is not None:
+                found, file_problems = parse_text(text, name)
+                entries.extend(found)
+                problems.extend(file_problems)
     return entries, problems
+
+
+def parse_text(text: str, name: str) -> tuple[list[Entry], list[Problem]]:
+    """The questions of one file's text (``name`` is how messages show the file)."""
+    entries: list[Entry] = []
+    data, problems = parse_plain(text, name)
+    locator = NodeLocator(text)
+    raws, structure_problems = _file_questions(data, Where(name, locator, ()))
+    problems.extend(structure_problems)
+    for prefix, raw in raws:
+        where = Where(name, locator, prefix)
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(where.location(), f"a question must be a mapping, got {raw!r:.40}")
+            )
+            continue
+        try:
+            question = _QUESTION.validate_python(raw)
+        except ValidationError as exc:
+            problems.extend(question_problems(exc, raw, name, mark_of=where.mark))
+            continue
+        entries.append(Entry(question, where))
+    return entries, problems
+
+
+def bank_folder(root: Path) -> Path:
+    return root if root.is_dir() else root.parent
+
+
+def no_files_error(root: Path) -> QbankError:
+    return QbankError(f"{display(root)}: no .yaml files found (expected a folder of bank files)")
 
 
 def load_bank(root: Path, paths: Sequence[Path] | None = None, *, check: bool = True) -> Bank:
     """Load and validate a bank; raise :class:`InputError` with every problem found."""
+    from questionbank.bankconfig import load_config
     from questionbank.checks import check_bank
 
     files = bank_files(list(paths) if paths else [root])
     if not files:
-        raise QbankError(f"{display(root)}: no .yaml files found (expected a folder of bank files)")
+        raise no_files_error(root)
     entries, problems = parse_files(files)
-    bank = Bank(root=root if root.is_dir() else root.parent, entries=entries)
+    config, config_problems = load_config(bank_folder(root))
+    problems.extend(config_problems)
+    bank = Bank(root=bank_folder(root), entries=entries, config=config)
     if check:
         problems.extend(check_bank(bank))
     if problems:

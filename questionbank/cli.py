@@ -54,9 +54,11 @@ def _bank_path(ctx: click.Context) -> Path:
 
 
 def _load(ctx: click.Context) -> Bank:
-    from questionbank.bank import load_bank
+    """The bank, checked: from the per-user cache, where only files changed since their
+    last successful check are parsed and checked again."""
+    from questionbank.bankcache import load_bank_cached
 
-    return load_bank(_bank_path(ctx))
+    return load_bank_cached(_bank_path(ctx), check=True)
 
 
 def _console() -> Any:
@@ -84,14 +86,23 @@ def cli(ctx: click.Context, bank: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=str))
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...]) -> None:
-    """Check bank files; print a summary, or every error with file:line:col."""
+    """Check bank files; print a summary, or every error with file:line:col.
+
+    Files and folders named are checked in the context of their bank (an id that
+    another bank file also uses is an error). Warnings do not change the exit code.
+
+    \b
+    Examples:
+      qbank validate                   # the whole bank
+      qbank validate bank/ml.yaml      # one file, with the rest of its bank"""
     from pathlib import Path
 
-    from questionbank.bank import load_bank
-    from questionbank.terminal import bank_summary
+    from questionbank.validate import validate as run_validate
 
-    bank = load_bank(_bank_path(ctx), [Path(p) for p in paths] or None)
-    click.echo(bank_summary(bank.questions))
+    report = run_validate(_bank_path(ctx), [Path(p) for p in paths])
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(report.summary)
 
 
 @cli.command(name="list")

@@ -229,6 +229,23 @@ def _unknown_keys(data: MarkedMap, file: str) -> list[Problem]:
     return problems
 
 
+def _known_keys(node: Any, kind: str) -> Any:
+    """A copy of ``node`` without the keys :func:`_unknown_keys` reports."""
+    if not isinstance(node, dict):
+        return node
+    inner = {"spec": {"shuffle": "shuffle"}, "section": {"from": "from"}}.get(kind, {})
+    out: dict[Any, Any] = {}
+    for key, value in node.items():
+        if key not in _KEYS[kind]:
+            continue
+        if kind == "spec" and key == "sections" and isinstance(value, list):
+            value = [_known_keys(section, "section") for section in value]
+        elif key in inner:
+            value = _known_keys(value, inner[key])
+        out[key] = value
+    return out
+
+
 def _section_problems(spec: ExamSpec, loaded: LoadedSpec) -> list[Problem]:
     problems: list[Problem] = []
     for i, section in enumerate(spec.sections):
@@ -349,19 +366,18 @@ def load_spec(path: Path) -> LoadedSpec:
         )
     problems = _unknown_keys(data, file)
     try:
-        spec = ExamSpec.model_validate(data)
+        # Unknown keys are left out (reported above, with suggestions), so that the
+        # rest of the spec is still checked and every problem is reported in one run.
+        spec = ExamSpec.model_validate(_known_keys(data, "spec"))
     except ValidationError as exc:
-        # Unknown keys were reported above, with suggestions.
         problems.extend(
             p
             for p in question_problems(exc, data, file, what="exam spec")
             if "unknown key" not in p.message
         )
         raise InputError(problems) from None
-    if problems:
-        raise InputError(problems)
     loaded = LoadedSpec(spec=spec, file=file, path=path, data=data)
-    problems = _section_problems(spec, loaded)
+    problems.extend(_section_problems(spec, loaded))
     if spec.per_student is not None:
         roster = path.parent / spec.per_student
         if not roster.is_file():

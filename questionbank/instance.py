@@ -8,6 +8,7 @@ question, so parametric and fixed questions look the same to them.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,36 @@ def pick(text: Localized | None, lang: str, *, fallback: str = "en") -> str:
         if candidate in text:
             return text[candidate]
     return next(iter(text.values()), "")
+
+
+# A decimal number standing alone: not part of a word, an identifier or a version number.
+_DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")
+
+
+def even_decimals(choices: list[Localized]) -> list[Localized]:
+    """Pad the decimal numbers of a parametric question's choices with zeros to the same
+    number of decimals, per language: the key "0.235" among "0.3775" and "1.0099" (a
+    rounded 0.2350) must not stand out by its length. Whole numbers are left alone."""
+    widths: dict[str, int] = {}
+    for text in choices:
+        for lang, value in _by_lang(text):
+            for match in _DECIMAL.finditer(value):
+                widths[lang] = max(widths.get(lang, 0), len(match.group(2)))
+
+    def pad(value: str, width: int) -> str:
+        return _DECIMAL.sub(lambda m: f"{m.group(1)}.{m.group(2).ljust(width, '0')}", value)
+
+    out: list[Localized] = []
+    for text in choices:
+        if isinstance(text, str):
+            out.append(pad(text, widths.get("", 0)))
+        else:
+            out.append({lang: pad(value, widths.get(lang, 0)) for lang, value in text.items()})
+    return out
+
+
+def _by_lang(text: Localized) -> list[tuple[str, str]]:
+    return [("", text)] if isinstance(text, str) else list(text.items())
 
 
 def languages(text: Localized | None) -> list[str]:
@@ -112,15 +143,18 @@ def instantiate(
     choices: list[ChoiceInstance] = []
     answer: Any = None
     if isinstance(question, models.ChoiceQuestion):
+        rendered = [render(c.text) or "" for c in question.choices]
+        if params:
+            rendered = even_decimals(rendered)
         choices = [
             ChoiceInstance(
-                text=render(c.text) or "",
+                text=text,
                 correct=c.correct,
                 feedback=render(c.feedback),
                 pinned=c.pinned or is_auto_last(c.text),
                 index=i,
             )
-            for i, c in enumerate(question.choices)
+            for i, (c, text) in enumerate(zip(question.choices, rendered, strict=True))
         ]
         choices = arrange_choices(choices, shuffle_rng if question.shuffle else None)
     elif isinstance(question, models.TrueFalseQuestion):

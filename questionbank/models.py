@@ -141,6 +141,13 @@ class QuestionBase(Strict):
     exam_only: bool = Field(
         default=False, description="Keep this question out of student practice bundles."
     )
+    group: Annotated[str, StringConstraints(pattern=ID_PATTERN)] | None = Field(
+        default=None,
+        description=(
+            "Questions sharing a group are never on the same paper: near-duplicates, or "
+            "items that give each other away. A paper draws at most one question per group."
+        ),
+    )
     params: dict[
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], ParamSpec
     ] = Field(
@@ -376,3 +383,18 @@ class BankFile(Strict):
     )
     exam_only: bool | None = Field(default=None, description="Default exam_only.")
     questions: list[Question] = Field(description="The questions.")
+
+
+class BankConfig(Strict):
+    """The bank's own settings: the optional file `_bank.yaml` in the bank folder."""
+
+    languages: list[LangTag] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "The languages every localized text must have, e.g. [zh-TW, en]. A mapping "
+            "missing one, or with any other tag, is an error; a plain string (for "
+            "language-neutral text such as code or `Adam`) is always allowed. Omitted: "
+            "any tags are accepted."
+        ),
+    )

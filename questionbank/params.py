@@ -8,13 +8,24 @@ listed in :data:`MATH`. An instance is fully determined by (question id, seed).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+import marshal
 import math
+import os
 import random
-from collections.abc import Iterator, Mapping
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank import models
@@ -52,16 +63,129 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class ParamEngine:
-    """Compiles and caches templates and expressions; one per command run."""
+# A text whose only jinja2 syntax is `{{ name }}` (about half of the bank's templates)
+# is rendered by substitution, as jinja2 would render it (`str(value)`; an undefined
+# name is an error), without compiling it: compiling costs far more than rendering.
+_NAME_ONLY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Names jinja2 reads as literals or operators, never as variables.
+_NOT_NAMES = frozenset(
+    {"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"}
+    | {"else", "for", "recursive", "with", "without", "import", "from", "as", "block"}
+)
 
-    def __init__(self) -> None:
-        self.env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+def substitution_parts(text: str) -> tuple[str, ...] | None:
+    """(literal, name, literal, name, …, literal) when ``text`` needs nothing of jinja2
+    but ``{{ name }}``; None when it must be compiled."""
+    if "\r" in text or text.endswith("\n") or "{%" in text or "{#" in text or "{{{" in text:
+        return None  # jinja2 would rewrite newlines, or there is more than names
+    found = list(_NAME_ONLY.finditer(text))
+    if text.count("{{") != len(found) or any(m.group(1) in _NOT_NAMES for m in found):
+        return None
+    parts: list[str] = []
+    end = 0
+    for match in found:
+        parts += [text[end : match.start()], match.group(1)]
+        end = match.end()
+    parts.append(text[end:])
+    return tuple(parts)
+
+
+def _substitute(parts: tuple[str, ...], params: Mapping[str, Any]) -> Iterator[str]:
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            yield part
+        elif part in params:
+            yield str(params[part])
+        elif part in MATH:
+            yield str(MATH[part])
+        else:
+            raise ExpressionError(f"'{part}' is undefined (expected one of the params)")
+
+
+class CodeCache:
+    """Compiled template code kept on disk between runs, as jinja2's own bytecode caches
+    do for file templates: compiling a template costs far more than rendering it, and a
+    paper or export renders hundreds. The code is what this environment compiled from
+    the text (the sandbox's checks are in it); keyed by the text's SHA-256 and by
+    everything that shapes the code (jinja2 and Python versions, the options). A file
+    that cannot be read back as code is ignored and written again."""
+
+    def __init__(self, folder: Path, options: str) -> None:
+        shape = f"{jinja2.__version__}|{sys.version}|{options}".encode()
+        self.folder = folder / "templates" / hashlib.sha256(shape).hexdigest()[:16]
+        self._ready = False
+
+    def _path(self, kind: str, source: str) -> Path:
+        digest = hashlib.sha256(f"{kind}\0{source}".encode()).hexdigest()
+        return self.folder / f"{digest}.code"
+
+    def get(self, kind: str, source: str) -> CodeType | None:
+        try:
+            code = marshal.loads(self._path(kind, source).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return code if isinstance(code, CodeType) else None
+
+    def put(self, kind: str, source: str, code: CodeType) -> None:
+        target = self._path(kind, source)
+        # A name private to this process and thread: plain open and rename are much
+        # cheaper than mkstemp, and a cold check writes hundreds of these.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            if not self._ready:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._ready = True
+            temporary.write_bytes(marshal.dumps(code))
+            temporary.replace(target)  # concurrent writers: whole files only
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+class ParamEngine:
+    """Compiles and caches templates and expressions; one per command run.
+
+    Compiled code is also kept on disk (:class:`CodeCache`, in the user cache folder or
+    ``code_cache``) unless ``persist`` is false."""
+
+    def __init__(self, *, code_cache: Path | None = None, persist: bool = True) -> None:
+        self.env = SandboxedEnvironment(
+            undefined=jinja2.StrictUndefined, autoescape=False, optimized=False
+        )
         # Only the math helpers: jinja's default globals (lipsum, cycler, …) are not needed.
         self.env.globals.clear()
         self.env.globals.update(MATH)
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
+        self._substitutions: dict[str, tuple[str, ...] | None] = {}
+        self._code: CodeCache | None = None
+        if persist:
+            from questionbank.paths import cache_dir
+
+            options = f"{type(self.env).__name__}|strict|no-autoescape|not-optimized"
+            self._code = CodeCache(code_cache or cache_dir(), options)
+
+    def _compiled(self, kind: str, source: str, build: Callable[[], Any]) -> jinja2.Template:
+        """The template for ``source``: from the disk cache, else ``build()`` compiled."""
+        code = self._code.get(kind, source) if self._code else None
+        if code is None:
+            code = self.env.compile(build())
+            if self._code:
+                self._code.put(kind, source, code)
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def _expression_node(self, expression: str) -> nodes.Template:
+        """What jinja2's compile_expression compiles: ``result = <expression>``."""
+        parser = Parser(self.env, expression, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            raise jinja2.TemplateSyntaxError(
+                "chunk after expression", parser.stream.current.lineno, None, None
+            )
+        expr.set_environment(self.env)
+        body: list[nodes.Node] = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+        return nodes.Template(body, lineno=1)
 
     def draw(self, question: models.QuestionBase, seed: int) -> dict[str, Any]:
         """The parameter values of instance ``seed`` of ``question``."""
@@ -102,16 +226,54 @@ class ParamEngine:
         names = list(question.params)
         return (dict(zip(names, combo, strict=True)) for combo in itertools.product(*domains))
 
+    def corners(self, question: models.QuestionBase, limit: int) -> Iterator[dict[str, Any]]:
+        """Parameter sets at the ends of every range: all combinations of endpoints (and of
+        every listed choice) when there are at most ``limit``, else each endpoint once with
+        the other parameters drawn at random. Deterministic, like :meth:`draw`."""
+        ends: dict[str, list[Any]] = {}
+        for name, spec in question.params.items():
+            if isinstance(spec, models.IntParam):
+                ends[name] = sorted(set(spec.bounds))
+            elif isinstance(spec, models.FloatParam):
+                lo, hi, decimals = spec.bounds
+                ends[name] = sorted({round(lo, decimals) + 0.0, round(hi, decimals) + 0.0})
+            else:
+                ends[name] = [_plain(v) for v in spec.values]
+        size = math.prod(len(values) for values in ends.values())
+        names = list(ends)
+        if size <= limit:
+            for combo in itertools.product(*ends.values()):
+                yield dict(zip(names, combo, strict=True))
+            return
+        seed = 0
+        for name, values in ends.items():
+            for value in values:
+                seed += 1
+                yield {**self.draw(question, -seed), name: value}
+
+    def _context(self, template: jinja2.Template, params: Mapping[str, Any]) -> Any:
+        # Template.render would copy the globals ChainMap into every context, which cost
+        # more than the rendering itself when validate renders thousands of instances.
+        return self.env.context_class(self.env, {**MATH, **params}, template.name, template.blocks)
+
     def render(self, text: str, params: Mapping[str, Any]) -> str:
+        if "{" not in text and "\r" not in text and not text.endswith("\n"):
+            return text  # nothing to substitute (jinja would return it unchanged)
+        if text not in self._substitutions:
+            self._substitutions[text] = substitution_parts(text)
+        parts = self._substitutions[text]
+        if parts is not None:
+            return "".join(_substitute(parts, params))
         template = self._templates.get(text)
         if template is None:
             try:
-                template = self.env.from_string(text)
+                template = self._compiled("text", text, lambda: text)
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"template syntax error: {exc.message}") from exc
             self._templates[text] = template
         try:
-            return template.render(params)
+            context = self._context(template, params)
+            return str(self.env.concat(template.root_render_func(context)))
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
         except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:
@@ -130,12 +292,17 @@ class ParamEngine:
         compiled = self._expressions.get(expression)
         if compiled is None:
             try:
-                compiled = self.env.compile_expression(expression, undefined_to_none=False)
+                compiled = self._compiled(
+                    "expression", expression, lambda: self._expression_node(expression)
+                )
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"expression syntax error: {exc.message}") from exc
             self._expressions[expression] = compiled
         try:
-            value = compiled(**params)
+            context = self._context(compiled, params)
+            for _ in compiled.root_render_func(context):
+                pass
+            value = context.vars["result"]
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
         except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:

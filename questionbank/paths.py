@@ -63,3 +63,16 @@ def display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def cache_dir() -> Path:
+    """QBANK_CACHE_DIR, else $QBANK_HOME/cache, else the platform's user cache folder."""
+    explicit = os.environ.get("QBANK_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    home = os.environ.get("QBANK_HOME")
+    if home:
+        return Path(home) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qbank", appauthor=False))

@@ -49,6 +49,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("code", models.CodeQuestion),
     ("A code case", models.CodeCase),
     ("A file (mapping form)", models.BankFile),
+    ("The bank's settings (_bank.yaml)", models.BankConfig),
 ]
 
 

@@ -352,13 +352,76 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(Location(name, line, column), exc.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and str(exc.problem).startswith(_STARTED_EARLIER):
+            mark = exc.context_mark  # where the unfinished key or string began
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
-        return None, [Problem(Location(name, line, column), f"YAML syntax error: {what}")]
+        lines = text.splitlines()
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        message = explain_syntax_error(exc.context, exc.problem, source, column)
+        return None, [Problem(Location(name, line, column), f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, [Problem(Location(name), f"YAML error: {exc}")]
     finally:
         loader.dispose()
+
+
+_STARTED_EARLIER = ("could not find expected ':'", "found unexpected end of stream")
+
+
+def explain_syntax_error(context: str | None, problem: str | None, source: str, column: int) -> str:
+    """PyYAML's phrase in plain words, with how to fix it (``source`` is the line at
+    fault, ``column`` 1-based). Unknown phrases are passed on as PyYAML words them."""
+    said = problem or ""
+    before = source[: max(column - 1, 0)]
+    if "tab" in said or "'\\t'" in said:
+        return (
+            "a tab character; YAML indents with spaces only "
+            "(replace the tab with spaces, e.g. two per level)"
+        )
+    if said.startswith("mapping values are not allowed"):
+        if ": " in before or before.rstrip().endswith(":"):
+            return (
+                "a ': ' inside a value that is not quoted, so YAML reads it as a new key "
+                '(quote the whole value: prompt: "What is x: y?")'
+            )
+        return (
+            "this line is indented more than the keys above it "
+            "(line it up with the other keys of the same question)"
+        )
+    if said.startswith("could not find expected ':'"):
+        return (
+            "a line with no 'key: value' where a key was expected; text that continues "
+            "the value above must be indented under it, or the value quoted"
+        )
+    if said.startswith("did not find expected key") and source.lstrip().startswith("-"):
+        return "this list item does not line up with the items above it (align every '- ')"
+    if said.startswith("did not find expected key"):
+        return (
+            "this line does not line up with the keys above it "
+            "(indent every key of a mapping by the same number of spaces)"
+        )
+    if said.startswith("did not find expected '-' indicator"):
+        return "this list item does not line up with the items above it (align every '- ')"
+    if said.startswith("did not find expected ',' or ']'"):
+        return (
+            "a [ list ] that is not closed (expected ',' or ']'; quote an item that "
+            "contains a comma, colon or bracket)"
+        )
+    if said.startswith("did not find expected ',' or '}'"):
+        return (
+            "a { mapping } that is not closed (expected ',' or '}'; quote a value that "
+            "contains a comma, colon or brace)"
+        )
+    if said.startswith("found unexpected end of stream") and "quoted" in (context or ""):
+        return "a quoted string that is never closed (add the closing quote)"
+    if said.startswith("found unknown escape character"):
+        return (
+            f"{said} in a double-quoted string, where a backslash starts an escape "
+            "(write LaTeX in single quotes, '\\frac{a}{b}', or double each backslash)"
+        )
+    if said.startswith("found undefined alias"):
+        return "an alias (*name) with no anchor (&name) above it (define the anchor first)"
+    return " ".join(p for p in (context, problem) if p)
 
 
 _INDEX = re.compile(r"^\d+$")

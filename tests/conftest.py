@@ -48,6 +48,17 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session")
+def _bank_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bank-cache")
+
+
+@pytest.fixture(autouse=True)
+def _private_bank_cache(monkeypatch: pytest.MonkeyPatch, _bank_cache: Path) -> None:
+    """Never read or write the user's own cache of checked banks."""
+    monkeypatch.setenv("QBANK_CACHE_DIR", str(_bank_cache))
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_bank(monkeypatch: pytest.MonkeyPatch) -> None:
     if "QBANK_BANK" in os.environ:

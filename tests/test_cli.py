@@ -14,6 +14,11 @@ from questionbank.cli import cli
 from tests.conftest import FIXTURES
 
 TINY = str(FIXTURES / "tiny_bank")
+TINY_SHOWN = (
+    str((FIXTURES / "tiny_bank").relative_to(Path.cwd()))
+    if Path.cwd() in FIXTURES.parents
+    else TINY
+)
 ROOT = Path(__file__).parent.parent
 
 
@@ -26,7 +31,7 @@ def test_validate_prints_one_summary_line() -> None:
     code, out, _ = run("--bank", TINY, "validate")
     assert code == 0
     assert out == (
-        "8 questions valid: 2 mcq, 2 numeric, 1 code, 1 multi, 1 short, 1 tf; "
+        f"8 questions valid in {TINY_SHOWN}/: 2 mcq, 2 numeric, 1 code, 1 multi, 1 short, 1 tf; "
         "topics: activation 2, ipo 1, metrics 1, ml 1, nn 2, regularization 1\n"
     )
 

@@ -126,8 +126,65 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
           answer: "n * 2"
         """,
         [
-            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'n': 1}: "
+            "bank/a.yaml:5:11: numeric 'q1': prompt: cannot render for params {'n': 1}: "
             "'m' is undefined (expected one of the params)"
+        ],
+    ),
+    (
+        "broken-zh-text-named-at-its-own-line",
+        """
+        - id: q1
+          type: mcq
+          topic: metrics
+          params: {n: {int: [1, 3]}}
+          prompt:
+            en: "n={{ n }}"
+            zh-TW: "n={{ n }"
+          choices:
+            - text: "{{ n }}"
+              correct: true
+            - text: {en: "{{ n + 1 }}", zh-TW: "{{ m }}"}
+        """,
+        [
+            "bank/a.yaml:7:12: mcq 'q1': prompt.zh-TW: cannot render for params {'n': 1}: "
+            "template syntax error: unexpected '}'",
+            "bank/a.yaml:11:40: mcq 'q1': choices[1].text.zh-TW: cannot render for params "
+            "{'n': 1}: 'm' is undefined (expected one of the params)",
+        ],
+    ),
+    (
+        "division-by-zero-at-a-range-endpoint-seeds-never-draw",
+        # 63 x 4 x 5 combinations: too many to try all, so the corners are tried first.
+        """
+        - id: q1
+          type: numeric
+          topic: nn
+          params: {n_in: {int: [2, 64]}, n_out: {int: [1, 4]}, k: {choice: [1, 2, 3, 4, 5]}}
+          prompt: "{{ n_in }} {{ n_out }} {{ k }}"
+          answer: "k * n_out / (n_in - 2)"
+        """,
+        [
+            "bank/a.yaml:6:11: numeric 'q1': undefined for params {'n_in': 2, 'n_out': 1, "
+            "'k': 1}: ZeroDivisionError: division by zero"
+        ],
+    ),
+    (
+        "float-endpoint-corner-with-random-others",
+        # 2 x 2 x 100 corners: more than the corner limit, so each endpoint is tried once.
+        """
+        - id: q1
+          type: numeric
+          topic: nn
+          params:
+            x: {float: [0.5, 3.0, 1]}
+            y: {int: [1, 9]}
+            c: {choice: [CHOICES]}
+          prompt: "{{ x }}"
+          answer: "1 / (x - 0.5) + y + c"
+        """.replace("CHOICES", ", ".join(str(i) for i in range(100))),
+        [
+            "bank/a.yaml:9:11: numeric 'q1': undefined for params {'x': 0.5, 'y': 1, 'c': 69}: "
+            "ZeroDivisionError: float division by zero"
         ],
     ),
     (
@@ -166,8 +223,57 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         "yaml-syntax-error",
         "- id: q1\n  prompt: [unclosed\n",
         [
-            "bank/a.yaml:3:1: YAML syntax error: while parsing a flow sequence "
-            "did not find expected ',' or ']'"
+            "bank/a.yaml:3:1: YAML syntax error: a [ list ] that is not closed (expected ',' "
+            "or ']'; quote an item that contains a comma, colon or bracket)"
+        ],
+    ),
+    (
+        "yaml-colon-in-unquoted-value",
+        "- id: q1\n  prompt: What is x: y?\n",
+        [
+            "bank/a.yaml:2:20: YAML syntax error: a ': ' inside a value that is not quoted, so "
+            'YAML reads it as a new key (quote the whole value: prompt: "What is x: y?")'
+        ],
+    ),
+    (
+        "yaml-tab-indent",
+        "- id: q1\n\tprompt: P\n",
+        [
+            "bank/a.yaml:2:1: YAML syntax error: a tab character; YAML indents with spaces only "
+            "(replace the tab with spaces, e.g. two per level)"
+        ],
+    ),
+    (
+        "yaml-key-indented-too-far",
+        "- id: q1\n  prompt: P\n   type: tf\n",
+        [
+            "bank/a.yaml:3:8: YAML syntax error: this line is indented more than the keys above "
+            "it (line it up with the other keys of the same question)"
+        ],
+    ),
+    (
+        "yaml-unclosed-quote",
+        '- id: q1\n  prompt: "unclosed\n',
+        [
+            "bank/a.yaml:2:11: YAML syntax error: a quoted string that is never closed (add the "
+            "closing quote)"
+        ],
+    ),
+    (
+        "yaml-continuation-not-indented",
+        "- id: q1\n  prompt: P\n  continues here\n",
+        [
+            "bank/a.yaml:3:3: YAML syntax error: a line with no 'key: value' where a key was "
+            "expected; text that continues the value above must be indented under it, or the "
+            "value quoted"
+        ],
+    ),
+    (
+        "yaml-list-item-misaligned",
+        "- id: q1\n  choices:\n    - text: a\n   - text: b\n",
+        [
+            "bank/a.yaml:4:4: YAML syntax error: this list item does not line up with the items "
+            "above it (align every '- ')"
         ],
     ),
     (

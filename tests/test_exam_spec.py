@@ -24,6 +24,18 @@ BAD_SPECS = [
         ],
     ),
     (
+        "unknown-top-level-key-hides-nothing",
+        HEAD + "lnag: en\nversions: 2\nper_student: r.csv\nsections:\n"
+        "  - {title: S, pick: 2, from: {type: tf}, questions: [fx-tf-true]}\n",
+        [
+            "spec.yaml:3:1: exam spec: unknown key 'lnag' (did you mean 'lang'?)",
+            "spec.yaml:5:1: exam spec: give either 'versions' or 'per_student', not both",
+            "spec.yaml:5:14: exam spec: roster 'r.csv' not found (looked for r.csv)",
+            "spec.yaml:7:25: exam spec: section 1 has both 'questions' and 'from' (expected one "
+            "of them)",
+        ],
+    ),
+    (
         "pool-too-small",
         HEAD + "sections:\n  - title: S\n    pick: 9\n    from: {topic: ml, type: mcq}\n",
         [
@@ -122,8 +134,8 @@ BAD_SPECS = [
         "yaml-syntax",
         "title: T\nseed: [1\n",
         [
-            "spec.yaml:3:1: YAML syntax error: while parsing a flow sequence did not find "
-            "expected ',' or ']'"
+            "spec.yaml:3:1: YAML syntax error: a [ list ] that is not closed (expected ',' or "
+            "']'; quote an item that contains a comma, colon or bracket)"
         ],
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,151 @@ def test_exhaustive_check_covers_every_combination() -> None:
     q = BANK.get("acc-param")
     combos = list(ParamEngine().combinations(q, 10_000) or [])
     assert len(combos) == 5 * 11 * 4 * 4
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        (["0.235", "0.3775", "1.0099"], ["0.2350", "0.3775", "1.0099"]),
+        (["$0.5$", "$0.25$", "1"], ["$0.50$", "$0.25$", "1"]),
+        (
+            [{"en": "0.5 s", "zh-TW": "0.5 秒"}, "0.125"],
+            [{"en": "0.5 s", "zh-TW": "0.5 秒"}, "0.125"],
+        ),
+        (["v1.2.3", "x0.5", "0.5"], ["v1.2.3", "x0.5", "0.5"]),
+    ],
+    ids=["key-shorter-than-the-rest", "whole-numbers-untouched", "per-language", "not-numbers"],
+)
+def test_choices_get_even_decimals(choices: list[Any], expected: list[Any]) -> None:
+    from questionbank.instance import even_decimals
+
+    assert even_decimals(choices) == expected
+
+
+def test_no_parametric_key_stands_out_by_its_decimals() -> None:
+    """Issue 11: "0.235" among "0.3775 / 1.0099 / 0.6225" gave the key away."""
+    import re
+    from pathlib import Path
+
+    from questionbank.bank import load_bank
+
+    bank = load_bank(Path(__file__).resolve().parent.parent / "bank", check=False)
+    decimals = re.compile(r"(?<![\w.])\d+\.(\d+)(?![\w.])")
+    checked = 0
+    for q in bank:
+        if not (q.params and isinstance(q, models.ChoiceQuestion)):
+            continue
+        for seed in range(20):
+            inst = instantiate(q, seed)
+            for lang in ("en", "zh-TW"):
+                widths = {
+                    len(m.group(1))
+                    for c in inst.choices
+                    for m in decimals.finditer(pick(c.text, lang))
+                }
+                assert len(widths) <= 1, (
+                    q.id,
+                    seed,
+                    lang,
+                    [pick(c.text, lang) for c in inst.choices],
+                )
+                checked += 1
+    assert checked > 100
+
+
+def test_compiled_templates_are_kept_on_disk_and_damage_is_ignored(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ParamEngine(code_cache=tmp_path)
+    assert first.render("x = {{ n * 2 }}", {"n": 3}) == "x = 6"
+    assert first.evaluate("n / 4", {"n": 2}) == 0.5
+    files = sorted(tmp_path.rglob("*.code"))
+    assert len(files) == 2
+
+    second = ParamEngine(code_cache=tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("compiled again although the code was cached")
+
+    monkeypatch.setattr(second.env, "compile", refuse)
+    assert second.render("x = {{ n * 2 }}", {"n": 5}) == "x = 10"
+    assert second.evaluate("n / 4", {"n": 1}) == 0.25
+    # The sandbox's checks are in the cached code too.
+    with pytest.raises(ExpressionError, match="unsafe"):
+        first.evaluate("n.__class__", {"n": 1})
+    with pytest.raises(ExpressionError, match="unsafe"):
+        second.evaluate("n.__class__", {"n": 1})  # from the disk: compile is refused
+    files = sorted(tmp_path.rglob("*.code"))
+
+    for path in files:
+        path.write_bytes(b"not marshal data")
+    third = ParamEngine(code_cache=tmp_path)
+    assert third.render("x = {{ n * 2 }}", {"n": 1}) == "x = 2"
+    assert third.evaluate("n / 4", {"n": 4}) == 1.0
+
+
+def test_a_syntax_error_is_never_cached(tmp_path: Any) -> None:
+    for _ in range(2):
+        with pytest.raises(ExpressionError, match="template syntax error"):
+            ParamEngine(code_cache=tmp_path).render("{{ n }", {"n": 1})
+    assert not list(tmp_path.rglob("*.code"))
+
+
+def test_name_only_texts_render_exactly_as_jinja2_renders_them() -> None:
+    """The substitution shortcut against a real compile, on every parametric text of the
+    bank and on the edge cases of jinja2's syntax."""
+    from pathlib import Path
+
+    from questionbank.lint import text_fields
+    from questionbank.params import substitution_parts
+
+    bank = load_bank(Path(__file__).resolve().parent.parent / "bank", check=False)
+    fast = ParamEngine(persist=False)
+    slow = ParamEngine(persist=False)
+    slow._substitutions = _Never()  # type: ignore[assignment]
+    shortcut = 0
+    for q in bank:
+        if not q.params:
+            continue
+        for seed in range(3):
+            params = fast.draw(q, seed)
+            for _, text in text_fields(q):
+                assert _outcome(fast, text, params) == _outcome(slow, text, params), text
+                shortcut += substitution_parts(text) is not None and "{" in text
+    assert shortcut > 100
+    edge = {"n": 2, "x": 0.1, "flag": True, "layer": {"cin": 3}}
+    for text in [
+        "{{ n }}",
+        "${{{ n }}}$",
+        "a {{n}} b {{ x }} {{ pi }} }} c",
+        "{{ true }} {{ n }}",
+        "{{ else }}",
+        "{{ None }}",
+        "{{- n }}",
+        "{{ layer.cin }}",
+        "{{ flag }}",
+        "line\n",
+        "{% if n %}{{ n }}{% endif %}",
+        "{# note #}{{ n }}",
+    ]:
+        assert _outcome(fast, text, edge) == _outcome(slow, text, edge), text
+    for engine in (fast, slow):
+        with pytest.raises(ExpressionError, match="'m' is undefined"):
+            engine.render("{{ m }}", edge)
+
+
+def _outcome(engine: ParamEngine, text: str, params: dict[str, Any]) -> str:
+    try:
+        return "ok: " + engine.render(text, params)
+    except ExpressionError as exc:
+        return f"error: {exc}"
+
+
+class _Never(dict[str, Any]):
+    """A substitution table that never has an entry nor keeps one: always compile."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: str) -> None:
+        return None
