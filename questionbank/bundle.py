@@ -43,6 +43,7 @@ class BundleReport:
     questions: int = 0
     code_tasks: int = 0
     public_cases: int = 0
+    notebooks: int = 0
     left_out: dict[str, int] = field(
         default_factory=lambda: {"exam_only": 0, "hidden_cases": 0, "tasks_without_public": 0}
     )
@@ -54,7 +55,11 @@ class BundleReport:
             f"left out: {self.left_out['exam_only']} exam-only questions, "
             f"{self.left_out['hidden_cases']} hidden cases, "
             f"{self.left_out['tasks_without_public']} code tasks with no public case",
-        ]
+        ] + (
+            [f"wrote {self.notebooks} notebooks to {display(self.out / 'notebooks')}"]
+            if self.notebooks
+            else []
+        )
 
 
 def convert(args: Mapping[str, Any], arg_types: Mapping[str, str], where: str) -> dict[str, Any]:
@@ -226,8 +231,26 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
-def write_student_bundle(bank: Bank, out: Path) -> BundleReport:
-    """Write the student bank to ``out/bank/``, mirroring the bank's file layout."""
+def notebook_data(task: models.CodeQuestion, root: Path) -> dict[str, Any]:
+    """What a starter notebook needs (questionbank.notebook.starter_notebook): the task with
+    its public cases only, each with literal arguments and its expected value: computed by
+    the reference in a course bank, as written in a student bundle."""
+    if task.reference is not None:
+        return student_task(task, root, BundleReport(root))
+    data = _dump(task)
+    data["cases"] = [c for c in data["cases"] if not c.get("hidden")]
+    if not data["cases"] or any("expected" not in c or "args" not in c for c in data["cases"]):
+        raise QbankError(
+            f"code task '{task.id}' has no reference, so its public cases need literal "
+            "'args' and 'expected' values for a notebook (as `qbank bundle --student` writes)"
+        )
+    data.setdefault("tolerance", task.tolerance.model_dump())
+    return data
+
+
+def write_student_bundle(bank: Bank, out: Path, *, notebooks: bool = False) -> BundleReport:
+    """Write the student bank to ``out/bank/``, mirroring the bank's file layout; with
+    notebooks, also ``out/notebooks/<task>.ipynb`` for every coding task (for Colab)."""
     target = out / "bank"
     if target.exists() and any(target.iterdir()):
         raise QbankError(
@@ -249,6 +272,13 @@ def write_student_bundle(bank: Bank, out: Path) -> BundleReport:
                 continue
             report.code_tasks += 1
             report.public_cases += len(data["cases"])
+            if notebooks:
+                from questionbank.notebook import starter_notebook
+
+                folder = out / "notebooks"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{q.id}.ipynb").write_bytes(starter_notebook(data))
+                report.notebooks += 1
         else:
             data = _dump(q)
         by_file.setdefault(entry.file, []).append(data)

@@ -492,8 +492,11 @@ def stats(ctx: click.Context, fmt: str) -> None:
     type=click.Path(file_okay=False, path_type=str),
     help="The folder to write; its bank/ must not exist or be empty.",
 )
+@click.option(
+    "--notebooks", is_flag=True, help="Also write notebooks/<task>.ipynb per coding task (Colab)."
+)
 @click.pass_context
-def bundle(ctx: click.Context, student: bool, out: str) -> None:
+def bundle(ctx: click.Context, student: bool, out: str, notebooks: bool) -> None:
     """Write a practice bank with no exam-only questions, references or hidden cases."""
     from pathlib import Path
 
@@ -501,7 +504,7 @@ def bundle(ctx: click.Context, student: bool, out: str) -> None:
 
     if not student:
         _fail("qbank bundle: say --student (the only kind of bundle there is)", 2)
-    report = write_student_bundle(_load(ctx), Path(out))
+    report = write_student_bundle(_load(ctx), Path(out), notebooks=notebooks)
     for line in report.lines():
         click.echo(line)
 
@@ -516,9 +519,20 @@ def bundle(ctx: click.Context, student: bool, out: str) -> None:
 @click.option("--force", is_flag=True, help="Write over an existing file.")
 @click.option("--edit", is_flag=True, help="Open the file in $EDITOR afterwards.")
 @click.option("--lang", type=_LANG, help="Language of the statement (default: from $LANG).")
+@click.option(
+    "--notebook",
+    is_flag=True,
+    help="Write TASK.ipynb for Colab: statement, starter and a cell checking the public cases.",
+)
 @click.pass_context
 def practice(
-    ctx: click.Context, task_id: str, out: str | None, force: bool, edit: bool, lang: str | None
+    ctx: click.Context,
+    task_id: str,
+    out: str | None,
+    force: bool,
+    edit: bool,
+    lang: str | None,
+    notebook: bool,
 ) -> None:
     """Show a coding task and write its starter file, to solve and then `qbank check`.
 
@@ -528,15 +542,23 @@ def practice(
     Examples:
       qbank practice mse
       qbank practice mse --out hw/mse.py --edit
+      qbank practice conv2d --notebook      # conv2d.ipynb, to open in Colab
     """
     from pathlib import Path
 
     from questionbank.practice import code_task, open_editor, show_task, write_starter
     from questionbank.session import default_lang
 
-    task = code_task(_load_quick(ctx), task_id)
-    path = Path(out or f"{task.id}.py")
-    written = write_starter(task, path, force=force)
+    bank = _load_quick(ctx)
+    task = code_task(bank, task_id)
+    path = Path(out or f"{task.id}.{'ipynb' if notebook else 'py'}")
+    content = None
+    if notebook and (force or not path.exists()):
+        from questionbank.bundle import notebook_data
+        from questionbank.notebook import starter_notebook
+
+        content = starter_notebook(notebook_data(task, bank.project_root))
+    written = write_starter(task, path, force=force, content=content)
     show_task(_console(), task, path, lang=lang or default_lang(), written=written)
     if edit:
         message = open_editor(path)

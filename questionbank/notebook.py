@@ -263,7 +263,13 @@ def starter_notebook(task: dict[str, object]) -> bytes:
         if lang in texts:
             statement.append((f"**{label}**\n\n" if label else "") + str(texts[lang]).strip())
     check = CHECK_CELL.format(
-        cases=json.dumps(task["cases"], ensure_ascii=False),
+        cases=json.dumps(
+            [
+                {k: case[k] for k in ("name", "args", "expected", "tolerance") if k in case}
+                for case in task["cases"]  # type: ignore[attr-defined]
+            ],
+            ensure_ascii=False,
+        ),
         arg_types=dict(task.get("arg_types") or {}),  # type: ignore[call-overload]
         # Written without their defaults in a bundle: fill them in.
         tolerance={**CodeTolerance().model_dump(), **dict(task["tolerance"])},  # type: ignore[call-overload]
@@ -277,5 +283,7 @@ def starter_notebook(task: dict[str, object]) -> bytes:
         nbformat.v4.new_code_cell(str(task["starter"]).rstrip("\n")),  # type: ignore[no-untyped-call]
         nbformat.v4.new_code_cell(check.rstrip("\n")),  # type: ignore[no-untyped-call]
     ]
+    for cell, name in zip(book.cells, ("statement", "starter", "check"), strict=True):
+        cell["id"] = name  # fixed ids: the same task gives the same file, byte for byte
     text: str = nbformat.writes(book)  # type: ignore[no-untyped-call]
     return text.encode("utf-8")

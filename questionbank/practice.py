@@ -61,15 +61,21 @@ def _words(lang: str) -> dict[str, str]:
     return _WORDS["zh-TW" if lang == "zh-TW" else "en"]
 
 
-def write_starter(task: models.CodeQuestion, path: Path, *, force: bool) -> bool:
-    """Write the starter to ``path``; False (nothing written) when a file is there
-    already and ``force`` is not given: a student's file is their work."""
+def write_starter(
+    task: models.CodeQuestion, path: Path, *, force: bool, content: bytes | None = None
+) -> bool:
+    """Write the starter (or content: a starter notebook) to ``path``; False (nothing
+    written) when a file is there already and ``force`` is not given: a student's file is
+    their work."""
     if path.exists() and not force:
         if path.is_dir():
             raise QbankError(f"{display(path)} is a folder; choose a file name with --out")
         return False
     if path.parent != Path() and not path.parent.is_dir():
         raise QbankError(f"{display(path.parent)}: no such folder for --out")
+    if content is not None:
+        path.write_bytes(content)
+        return True
     path.write_text(
         task.starter if task.starter.endswith("\n") else task.starter + "\n", encoding="utf-8"
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from questionbank import models
 from questionbank.bank import load_bank
@@ -70,3 +71,33 @@ def test_starter_notebooks_check_the_public_cases(tmp_path: Path) -> None:
         runs += [[reference, *cells[1:]], cells]
         expected += [f"{public}/{public} public cases passed", f"0/{public} public cases passed"]
     assert _last_lines(runs, tmp_path) == expected
+
+
+def test_practice_notebook_and_bundle_notebooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from questionbank.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    env = {"NO_COLOR": "1", "QBANK_HOME": str(tmp_path / "home")}
+
+    def qbank(*args: str) -> str:
+        done = CliRunner().invoke(cli, list(args), env=env)
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    course = str(ROOT / "bank")
+    qbank("--bank", course, "practice", "conv2d", "--notebook")
+    book = nbformat.read(tmp_path / "conv2d.ipynb", as_version=4)
+    nbformat.validate(book)
+    assert book.cells[1].source.startswith("import numpy")
+    output = qbank("--bank", course, "bundle", "--student", "--notebooks", "--out", "b")
+    written = sorted(p.stem for p in (tmp_path / "b" / "notebooks").glob("*.ipynb"))
+    assert "conv2d" in written and len(written) >= 30
+    assert f"wrote {len(written)} notebooks" in output
+    # From the student bundle, which has no references: the same notebook.
+    bundled = str(tmp_path / "b" / "bank")
+    qbank("--bank", bundled, "practice", "conv2d", "--notebook", "--out", "s.ipynb")
+    assert (tmp_path / "s.ipynb").read_bytes() == (tmp_path / "conv2d.ipynb").read_bytes()
