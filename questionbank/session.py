@@ -180,7 +180,32 @@ def plan_quiz(questions: Sequence[models.AnyQuestion], *, count: int, rng: rando
     """``count`` questions in random order, parametric ones with random numbers; the same
     ``rng`` state always gives the same plan (that is what --seed promises)."""
     chosen = rng.sample(list(questions), min(count, len(questions)))
+    chosen = one_per_group(chosen, questions, rng)
     return _instances(chosen, rng, lambda q: rng.randrange(1, 2**31) if q.parametric else 0)
+
+
+def one_per_group(
+    chosen: list[models.AnyQuestion], pool: Sequence[models.AnyQuestion], rng: random.Random
+) -> list[models.AnyQuestion]:
+    """At most one question of each `group:`, as on a paper: a question whose group is taken
+    is replaced by one from outside every chosen group, or dropped when none is left. The rng
+    is used only on a clash, so quizzes without one are drawn exactly as before."""
+    groups = {q.group for q in chosen if q.group}
+    ids = {q.id for q in chosen}
+    spare = [q for q in pool if q.id not in ids and (not q.group or q.group not in groups)]
+    seen: set[str] = set()
+    kept = []
+    for question in chosen:
+        if question.group and question.group in seen:
+            if not spare:
+                continue
+            question = spare.pop(rng.randrange(len(spare)))
+            if question.group:
+                spare = [q for q in spare if q.group != question.group]
+        if question.group:
+            seen.add(question.group)
+        kept.append(question)
+    return kept
 
 
 def _run(setup: Setup, instances: Sequence[Instance], mode: str) -> Summary:

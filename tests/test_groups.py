@@ -90,3 +90,31 @@ def test_the_near_duplicates_of_the_course_bank_share_groups() -> None:
     for first, second in [*pairs, tuple(wolves)]:
         group = bank.get(first).group
         assert group is not None and group == bank.get(second).group
+
+
+def test_a_quiz_draws_at_most_one_question_of_a_group() -> None:
+    import random
+
+    from questionbank import models
+    from questionbank.session import one_per_group
+
+    def tf(qid: str, group: str | None) -> models.AnyQuestion:
+        return models.TrueFalseQuestion(
+            id=qid, type="tf", topic="ml", prompt="P", answer=True, group=group
+        )
+
+    pool = [
+        tf("a1", "a"),
+        tf("a2", "a"),
+        tf("a3", "a"),
+        tf("b1", "b"),
+        tf("c", None),
+        tf("d", None),
+    ]
+    for seed in range(30):
+        chosen = one_per_group(pool[:3] + pool[4:5], pool, random.Random(seed))
+        groups = [q.group for q in chosen if q.group]
+        assert len(groups) == len(set(groups)), [q.id for q in chosen]
+        assert len(chosen) == 4 and {q.id for q in chosen} >= {"a1", "c"}
+    untouched = [pool[0], pool[3], pool[4]]
+    assert one_per_group(untouched, pool, random.Random(0)) == untouched
