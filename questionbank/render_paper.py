@@ -28,10 +28,20 @@ from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
 from questionbank.paths import display, templates_dir
-from questionbank.richtext import PRINT_MATHML_CSS, RichText
+from questionbank.pdf import CLASS_FILE, TypstPapers, class_order, count, write_pdfs
+from questionbank.richtext import RichText
+from questionbank.typst_markup import TypstText
 
 KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
-TEMPLATE_NAMES = ("paper.html.j2", "key.html.j2", "paper.md.j2", "paper.css")
+TEMPLATE_NAMES = (
+    "paper.html.j2",
+    "key.html.j2",
+    "paper.md.j2",
+    "paper.css",
+    "paper.typ",
+    "paper.typ.j2",
+    "key.typ.j2",
+)
 
 
 def answer_text(item: PaperItem) -> str:
@@ -110,6 +120,7 @@ class Texts:
 
     rich: RichText
     langs: list[str]
+    typst: TypstText | None = None  # set when PDFs are made: entries get a "typ" too
 
     def __call__(self, text: Localized | None, *, inline: bool = False) -> list[dict[str, Any]]:
         if text is None:
@@ -121,9 +132,14 @@ class Texts:
             if not source or source in seen:
                 continue  # a language-neutral text ("Sequential API") is printed once
             seen.add(source)
-            entries.append(
-                {"lang": lang, "md": source, "html": Markup(self.rich.html(source, inline=inline))}
-            )
+            entry = {
+                "lang": lang,
+                "md": source,
+                "html": Markup(self.rich.html(source, inline=inline)),
+            }
+            if self.typst is not None:
+                entry["typ"] = self.typst.markup(source, inline=inline)
+            entries.append(entry)
         return entries
 
 
@@ -221,6 +237,8 @@ class PaperRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        for env in (self.html_env, self.text_env):
+            env.globals["count"] = count
         self.css = self._load("paper.css")
 
     def _load(self, name: str) -> str:
@@ -252,11 +270,19 @@ def write_paper(
     *,
     templates: Path | None = None,
     pdf: bool = False,
+    class_pdf: str | None = None,
+    pdf_workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write every version's files plus answer-key.csv and manifest.json; return the paths."""
+    """Write every version's files plus answer-key.csv and manifest.json; return the paths.
+
+    ``pdf`` adds paper-V.pdf and key-V.pdf; ``class_pdf`` ("id" or "roster") adds
+    class-papers.pdf, every version's paper in one file in that order; ``pdf_workers``
+    processes typeset them.
+    """
     renderer = PaperRenderer(templates)
-    texts = Texts(RichText(), list(exam.loaded.spec.lang))
+    typeset = class_pdf is not None or pdf
+    texts = Texts(RichText(), list(exam.loaded.spec.lang), TypstText() if typeset else None)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
@@ -266,35 +292,31 @@ def write_paper(
         written.append(path)
         return path
 
-    pdf_writer = _pdf_writer() if pdf else None
-    for version in exam.versions:
+    loader = renderer.html_env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    typst = TypstPapers(loader) if typeset else None
+    paper_bodies: list[str] = []
+    pdf_jobs: list[tuple[str, Path]] = []
+    for index, version in enumerate(exam.versions):
         view = paper_view(exam, version, texts)
-        paper_html = renderer.render("paper.html.j2", view)
-        key_html = renderer.render("key.html.j2", view)
-        save(f"paper-{version.label}.html", paper_html)
+        save(f"paper-{version.label}.html", renderer.render("paper.html.j2", view))
         save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
-        save(f"key-{version.label}.html", key_html)
-        if pdf_writer is not None:
-            for stem, source in (("paper", paper_html), ("key", key_html)):
-                target = out / f"{stem}-{version.label}.pdf"
-                pdf_writer(source, target, out)
-                written.append(target)
+        save(f"key-{version.label}.html", renderer.render("key.html.j2", view))
+        if typst is not None:
+            paper_bodies.append(typst.body("paper.typ.j2", view, index))
+            if pdf:
+                key_body = typst.body("key.typ.j2", view, index)
+                for stem, body in (("paper", paper_bodies[-1]), ("key", key_body)):
+                    pdf_jobs.append((typst.document([body]), out / f"{stem}-{version.label}.pdf"))
         if progress is not None:
             progress(version.label)
+    if typst is not None:
+        if class_pdf is not None:
+            order = class_order([v.label for v in exam.versions], class_pdf)
+            source = typst.document([paper_bodies[i] for i in order], duplex=True)
+            pdf_jobs.insert(0, (source, out / CLASS_FILE))  # the longest job starts first
+        write_pdfs(typst, pdf_jobs, workers=pdf_workers, templates=loader.searchpath)
+        written.extend(target for _, target in pdf_jobs)
     save("answer-key.csv", answer_key_csv(exam))
     save("manifest.json", json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
     return written
-
-
-def _pdf_writer() -> Callable[[str, Path, Path], None]:
-    try:
-        import weasyprint
-    except ImportError as exc:  # pragma: no cover - weasyprint is a runtime dependency
-        raise QbankError(f"--pdf needs WeasyPrint ({exc}); pip install weasyprint") from None
-    extra = weasyprint.CSS(string=PRINT_MATHML_CSS)
-
-    def write(source: str, target: Path, base: Path) -> None:
-        document = weasyprint.HTML(string=source, base_url=str(base))
-        document.write_pdf(target, stylesheets=[extra])
-
-    return write

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -184,29 +185,191 @@ def _embedded_fonts(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.slow
-def test_pdf_prints_traditional_chinese(tmp_path: Path) -> None:
-    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed")
+def _needs_typst_and_cjk_fonts() -> None:
+    pytest.importorskip("typst", reason="the typst package is not installed")
     if not any(
         Path(d).exists()
         for d in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
     ):
         pytest.skip("fonts-noto-cjk is not installed")
-    exam = fixture_exam()
-    exam = type(exam)(loaded=exam.loaded, selection=exam.selection, versions=exam.versions[:1])
-    write_paper(exam, tmp_path, pdf=True)
-    text = _pdf_text(tmp_path / "paper-A.pdf")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _needs_typst_and_cjk_fonts()
+    out = tmp_path_factory.mktemp("pdf")
+    write_paper(fixture_exam(), out, pdf=True, class_pdf="id")
+    return out
+
+
+def test_pdf_prints_traditional_chinese(pdfs: Path) -> None:
+    text = _pdf_text(pdfs / "paper-A.pdf")
     for phrase in ("測驗", "姓名", "學號", "下列哪些是監督式學習"):
         assert phrase in text.replace("\n", "")
     assert "Fixture quiz" in text
-    fonts = _embedded_fonts(tmp_path / "paper-A.pdf")
-    assert any("CJK-TC" in name for name in fonts), fonts  # embedded, not just referenced
-    key_text = _pdf_text(tmp_path / "key-A.pdf").replace("\n", "")
+    assert "Version A · 1 / " in text  # the footer, with its space
+    fonts = _embedded_fonts(pdfs / "paper-A.pdf")
+    assert any("CJKtc" in name for name in fonts), fonts  # embedded, not just referenced
+    assert any("Math" in name for name in fonts), fonts  # formulas set in a math font
+    key_text = _pdf_text(pdfs / "key-A.pdf").replace("\n", "")
     assert "答案" in key_text and "選擇題" in key_text
-    again = tmp_path / "again"
-    write_paper(exam, again, pdf=True)
-    for name in ("paper-A.pdf", "key-A.pdf"):  # no creation date or random ids inside
-        assert (again / name).read_bytes() == (tmp_path / name).read_bytes()
+    assert "relu\\s*\\(x\\)" in key_text  # a regex key printed as written, not as markup
+
+
+def test_pdfs_are_reproducible(pdfs: Path, tmp_path: Path) -> None:
+    write_paper(fixture_exam(), tmp_path, pdf=True, class_pdf="id")
+    for name in ("paper-A.pdf", "key-B.pdf", "class-papers.pdf"):  # no dates or random ids
+        assert (tmp_path / name).read_bytes() == (pdfs / name).read_bytes()
+
+
+def _pages(path: Path) -> list[list[tuple[float, float, str]]]:
+    """Each page's text lines as (top, left, text), top to bottom, the footer left out."""
+    layout = pytest.importorskip("pdfminer.high_level", reason="pdfminer.six is not installed")
+    from pdfminer.layout import LTTextContainer, LTTextLine
+
+    pages = []
+    for page in layout.extract_pages(path):
+        lines = []
+        for box in page:
+            if not isinstance(box, LTTextContainer):
+                continue
+            for line in box:
+                if isinstance(line, LTTextLine) and line.y0 > 55 and line.get_text().strip():
+                    lines.append((page.height - line.y1, line.x0, line.get_text().strip()))
+        pages.append(sorted(lines))
+    return pages
+
+
+def test_pdf_pages_never_split_a_question(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from questionbank.bank import load_bank
+
+    spec = ROOT / "bank" / "exams" / "midterm.yaml"
+    from papers_support import fixture_exam as assemble_exam
+
+    exam = assemble_exam(spec, load_bank(ROOT / "bank"))
+    write_paper(exam, tmp_path, pdf=True)
+    pages = _pages(tmp_path / "paper-A.pdf")
+    assert len(pages) >= 4
+    sections = [line for page in pages for _, _, line in page if "points)" in line]
+    assert len(sections) == len(exam.versions[0].sections)
+    numbers = []
+    for n, page in enumerate(pages, start=1):
+        assert len(page) > 1, f"page {n} holds a single line: {page}"
+        if n > 1:
+            # A page starts with a question's number or a section's title, never with
+            # the rest of a question (a choice, an answer box) or a lone instruction.
+            first = page[0][2]
+            assert re.fullmatch(r"\d+\.", first) or "points)" in first, (n, first)
+        # A section's title is never the last thing on a page.
+        assert "points)" not in page[-1][2], (n, page[-1])
+        numbers += [int(t[:-1]) for _, x, t in page if re.fullmatch(r"\d+\.", t) and x < 60]
+    assert numbers == list(range(1, len(exam.versions[0].items) + 1))
+
+
+def test_class_pdf_sorts_by_id_and_starts_each_paper_on_a_sheet(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from papers_support import PER_STUDENT
+
+    exam = fixture_exam(PER_STUDENT)
+    labels = [v.label for v in exam.versions]
+    write_paper(exam, tmp_path, pdf=True, class_pdf="id")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed")
+    reader = pypdf.PdfReader(tmp_path / "class-papers.pdf")
+    firsts = []
+    for n, page in enumerate(reader.pages, start=1):
+        text = page.extract_text() or ""
+        found = re.search(r"Version (\S+) · 1 / (\d+)", text)
+        if found:
+            firsts.append((n, found.group(1)))
+    assert [label for _, label in firsts] == sorted(labels)
+    assert all(n % 2 == 1 for n, _ in firsts), firsts  # duplex: each on a fresh sheet
+    singles = sum(len(pypdf.PdfReader(tmp_path / f"paper-{x}.pdf").pages) for x in labels)
+    assert singles <= len(reader.pages) <= singles + len(labels)
+
+
+def test_class_order() -> None:
+    from questionbank.pdf import class_order
+
+    labels = ["s10", "s2", "b1", "s1"]
+    assert [labels[i] for i in class_order(labels, "id")] == ["b1", "s1", "s2", "s10"]
+    assert class_order(labels, "roster") == [0, 1, 2, 3]
+
+
+def _chars(path: Path) -> list[tuple[str, float, float, float, float, float]]:
+    """Every glyph of page 1 as (text, left, right, bottom, top, size)."""
+    layout = pytest.importorskip("pdfminer.high_level", reason="pdfminer.six is not installed")
+    from pdfminer.layout import LTChar
+
+    def walk(node: object) -> list[LTChar]:
+        if isinstance(node, LTChar):
+            return [node]
+        return [c for child in getattr(node, "_objs", []) for c in walk(child)]
+
+    page = next(iter(layout.extract_pages(path)))
+    return [(c.get_text(), c.x0, c.x1, c.y0, c.y1, c.size) for c in walk(page)]
+
+
+def _typeset(tmp_path: Path, markdown: str) -> Path:
+    from questionbank.pdf import TypstPapers
+    from questionbank.render_paper import PaperRenderer
+    from questionbank.typst_markup import TypstText
+
+    papers = TypstPapers(PaperRenderer().html_env.loader)  # type: ignore[arg-type]
+    target = tmp_path / "formula.pdf"
+    target.write_bytes(papers.compile(papers.document([TypstText().markup(markdown)])))
+    return target
+
+
+def test_pdf_formula_layout_has_limits_and_scripts(tmp_path: Path) -> None:
+    """The conv2d sum: limits under and over the sigma, scripts raised and lowered."""
+    _needs_typst_and_cjk_fonts()
+    pdf = _typeset(tmp_path, "$$y_{i} = \\sum_{u=0}^{k_H-1} x_{i+u}^{2}$$")
+    chars = _chars(pdf)
+    text = "".join(c[0] for c in chars)
+    assert "∑" in text
+
+    def one(symbol: str) -> tuple[str, float, float, float, float, float]:
+        found = [c for c in chars if c[0] == symbol]
+        assert found, (symbol, text)
+        return found[0]
+
+    sigma = one("∑")
+    below = one("𝑢")  # the first u is the lower limit's
+    above = one("𝑘")
+    assert below[4] <= sigma[3] + 1  # under the sign
+    assert above[3] >= sigma[4] - 1  # over it
+    for limit in (below, above):  # centred on it, and smaller
+        assert sigma[1] - 2 < (limit[1] + limit[2]) / 2 < sigma[2] + 2
+        assert limit[5] < sigma[5]
+    x = one("𝑥")
+    squared = next(c for c in chars if c[0] == "2" and c[1] > x[2] - 1)
+    assert squared[3] > x[3] + 1 and squared[5] < x[5]  # raised and smaller
+    y = one("𝑦")
+    i = next(c for c in chars if c[0] == "𝑖" and c[1] > y[2] - 1)
+    assert i[3] < y[3] and i[5] < y[5]  # lowered and smaller
+    assert y[1] < sigma[1] < x[1]  # the order a reader sees
+
+
+def test_pdf_inline_formula_keeps_script_positions(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    chars = _chars(_typeset(tmp_path, "比較 $e^{-x}$ 與 $w_{11}$"))
+    e = next(c for c in chars if c[0] == "𝑒")
+    minus = next(c for c in chars if c[0] == "−")
+    assert minus[3] > e[3] + 1 and minus[5] < e[5]  # the exponent's minus sign, raised
+    w = next(c for c in chars if c[0] == "𝑤")
+    ones = [c for c in chars if c[0] == "1" and c[1] > w[1]]
+    assert len(ones) == 2 and all(c[3] < w[3] and c[5] < w[5] for c in ones)
+    assert "比較" in "".join(c[0] for c in chars)
+
+
+def test_bank_text_cannot_run_typst(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    hostile = '#read("/etc/passwd") [x] *bold* <l> @ref // not a comment \\ $\\text{#eval("1")}$'
+    text = "".join(c[0] for c in _chars(_typeset(tmp_path, hostile)))
+    assert '#read("/etc/passwd")' in text.replace(" ", "").replace("”", '"').replace("“", '"')
+    assert "root:" not in text and "//notacomment" in text.replace(" ", "")
+    assert "bold" in text and "#eval" in text
 
 
 @pytest.mark.browser

@@ -1,0 +1,192 @@
+"""Render stage, PDF: papers and keys typeset by Typst (math laid out natively, CJK fonts
+embedded as subsets), one file per version and, on request, one file for the whole class.
+
+The Typst source comes from templates (paper.typ for the styles, paper.typ.j2 and
+key.typ.j2 for one paper's and one key's body), overridable like the HTML ones. They
+run in the same jinja2 sandbox; every value they print is escaped for Typst unless it
+is Typst markup made here from the bank's Markdown (see questionbank/typst_markup.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from questionbank.errors import QbankError
+from questionbank.typst_markup import TypstMarkup, escape
+from questionbank.typst_math import typst_string
+
+PDF_TEMPLATES = ("paper.typ", "paper.typ.j2", "key.typ.j2")
+CLASS_ORDERS = ("id", "roster")
+CLASS_FILE = "class-papers.pdf"
+
+
+def _finalize(value: Any) -> Any:
+    # Applied to every {{ }}: only markup made by qbank passes unescaped.
+    if isinstance(value, TypstMarkup):
+        return value
+    return escape(str(value))
+
+
+def _lang(tag: str) -> str:
+    lang, _, region = tag.partition("-")
+    return f"{typst_string(lang.lower())}, {typst_string(region.lower()) if region else 'none'}"
+
+
+def lit(value: Any) -> TypstMarkup:
+    """A value as a Typst string literal (for the qb-* functions' arguments)."""
+    return TypstMarkup(typst_string(str(value)))
+
+
+def block(entries: Sequence[dict[str, Any]]) -> TypstMarkup:
+    """A bank text, one block per language; the languages after the first in grey."""
+    return TypstMarkup(
+        "\n".join(
+            f"#qb-text({'true' if n else 'false'}, {_lang(e['lang'])})[{e['typ']}]"
+            for n, e in enumerate(entries)
+        )
+    )
+
+
+def inline(entries: Sequence[dict[str, Any]]) -> TypstMarkup:
+    """A short bank text on one line: the languages joined by a grey " / "."""
+    return TypstMarkup(
+        "#qb-sep".join(
+            f"#qb-inline({'true' if n else 'false'}, {_lang(e['lang'])})[{e['typ']}]"
+            for n, e in enumerate(entries)
+        )
+    )
+
+
+def title_block(entries: Sequence[dict[str, Any]]) -> TypstMarkup:
+    """The paper's title: the first language large and bold, the others below it."""
+    lines = []
+    for n, e in enumerate(entries):
+        size, weight = ("15pt", '"bold"') if n == 0 else ("12pt", '"regular"')
+        lines.append(
+            f"#text(size: {size}, weight: {weight})"
+            f"[#qb-inline({'true' if n else 'false'}, {_lang(e['lang'])})[{e['typ']}]]"
+        )
+    return TypstMarkup(" \\\n".join(lines))
+
+
+def count(number: Any, word: str, plural: str | None = None) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``: English agreement for printed counts."""
+    text = str(number)
+    return f"{text} {word if text == '1' else plural or word + 's'}"
+
+
+def _natural(label: str) -> list[Any]:
+    # s2 before s10: student ids sort as people read them.
+    return [(0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", label)]
+
+
+def class_order(labels: Sequence[str], order: str) -> list[int]:
+    """Indexes of the versions in the class file's order: by student id, or as listed."""
+    if order == "roster":
+        return list(range(len(labels)))
+    return sorted(range(len(labels)), key=lambda i: _natural(labels[i]))
+
+
+class TypstPapers:
+    """Typst sources from the templates, and PDFs from those sources."""
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        self.env = SandboxedEnvironment(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(
+            lit=lit, block=block, inline=inline, title_block=title_block, count=count
+        )
+        try:
+            self.preamble, _, _ = loader.get_source(self.env, "paper.typ")
+        except jinja2.TemplateNotFound:
+            raise QbankError("template 'paper.typ' not found in the templates folders") from None
+        self._compiler: Any = None
+
+    def body(self, name: str, view: dict[str, Any], index: int) -> str:
+        try:
+            return self.env.get_template(name).render(**view, index=index)
+        except jinja2.TemplateSyntaxError as exc:
+            raise QbankError(
+                f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise QbankError(f"template '{name}': {exc.message}") from None
+        except jinja2.exceptions.SecurityError as exc:
+            raise QbankError(f"template '{name}': refused by the sandbox: {exc}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise QbankError(f"template '{name}': {type(exc).__name__}: {exc}") from None
+
+    def document(self, bodies: Iterable[str], *, duplex: bool = False) -> str:
+        """One Typst document: the styles, then each body from a new page (an odd one
+        when ``duplex``, so that every paper starts on its own sheet)."""
+        brk = '\n#pagebreak(to: "odd")\n' if duplex else "\n#pagebreak()\n"
+        return self.preamble + "\n" + brk.join(bodies)
+
+    def compile(self, source: str) -> bytes:
+        if self._compiler is None:
+            self._compiler = _new_compiler()
+        try:
+            # Untagged: tags double the export time, and these files are for printing
+            # (the HTML paper is the accessible one).
+            pdf = self._compiler.compile(input=source.encode("utf-8"), format="pdf", pdf_tags=False)
+        except Exception as exc:  # noqa: BLE001 - typst raises its own TypstError
+            message = getattr(exc, "message", None) or str(exc)
+            raise QbankError(f"PDF typesetting failed (Typst): {message}") from None
+        assert isinstance(pdf, bytes)
+        return pdf
+
+
+def _new_compiler() -> Any:
+    try:
+        import typst
+    except ImportError as exc:  # pragma: no cover - typst is a runtime dependency
+        raise QbankError(f"PDF output needs Typst ({exc}); pip install typst") from None
+    # Fonts are found once per compiler (system fonts, Noto CJK among them, plus the
+    # math and mono fonts Typst ships); every PDF compiled with it reuses them.
+    return typst.Compiler()
+
+
+_WORKER: dict[str, TypstPapers] = {}
+
+
+def _worker_init(templates: list[str]) -> None:
+    _WORKER["papers"] = TypstPapers(jinja2.FileSystemLoader(templates))
+
+
+def _worker_write(job: tuple[str, str]) -> str:
+    source, target = job
+    Path(target).write_bytes(_WORKER["papers"].compile(source))
+    return target
+
+
+def write_pdfs(
+    papers: TypstPapers, jobs: Sequence[tuple[str, Path]], *, workers: int, templates: list[str]
+) -> None:
+    """Compile each (source, target); with ``workers`` > 1, in that many processes."""
+    if workers <= 1 or len(jobs) < 2 * workers:
+        for source, target in jobs:
+            target.write_bytes(papers.compile(source))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: Typst runs threads of its own, which a fork would not carry over.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_init, initargs=(templates,)
+    ) as pool:
+        for _ in pool.map(_worker_write, [(s, str(t)) for s, t in jobs], chunksize=8):
+            pass
