@@ -5,15 +5,21 @@ paper-<id>.html, paper-<id>.md, key-<id>.html, answer-key.csv and manifest.json.
 Baseline, measured in the same run: the same paper with one version, so the figure
 that travels between machines is the cost of one more version relative to one paper.
 Run: python bench/bench_papers.py
+
+With --pdf: the PDF options of issue 12, side by side in one run, for 300 per-student
+papers with their keys (goal: under 60 s on this 2-core machine) plus the class file.
 """
 
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -127,7 +133,193 @@ def run(root: Path, students: int) -> tuple[float, int, int]:
     return time.perf_counter() - start, len(exam.versions), len(written)
 
 
+def _exam(root: Path, students: int) -> Any:
+    spec = make_inputs(root, students)
+    return assemble(load_spec(spec), load_bank(root / "bank"), engine=ParamEngine())
+
+
+def _timed(label: str, students: int, run_once: Callable[[Path], None]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        run_once(Path(tmp))
+        seconds = time.perf_counter() - start
+    print(f"  {label:<58} {seconds:7.2f} s for {students}", flush=True)
+    return seconds
+
+
+def _weasyprint(exam: Any, out: Path) -> None:
+    """The previous PDF path: each HTML paper and key through WeasyPrint."""
+    import weasyprint
+
+    write_paper(exam, out)
+    for version in exam.versions:
+        for stem in ("paper", "key"):
+            html = (out / f"{stem}-{version.label}.html").read_text(encoding="utf-8")
+            weasyprint.HTML(string=html, base_url=str(out)).write_pdf(out / f"{stem}.pdf")
+
+
+def _weasyprint_one_document(exam: Any, out: Path) -> None:
+    """WeasyPrint laying out every paper, then writing them as one PDF (fonts once)."""
+    import weasyprint
+
+    write_paper(exam, out)
+    documents = [
+        weasyprint.HTML(
+            string=(out / f"{stem}-{v.label}.html").read_text(encoding="utf-8"),
+            base_url=str(out),
+        ).render()
+        for v in exam.versions
+        for stem in ("paper", "key")
+    ]
+    pages = [page for doc in documents for page in doc.pages]
+    documents[0].copy(pages).write_pdf(out / "all.pdf")
+
+
+def _typst_one_document_split(exam: Any, out: Path) -> None:
+    """Typst: one document for all papers and one for all keys, split with pypdf."""
+    import json
+
+    import pypdf
+    import typst
+
+    from questionbank.pdf import TypstPapers
+    from questionbank.render_paper import PaperRenderer, Texts, paper_view
+    from questionbank.richtext import RichText
+    from questionbank.typst_markup import TypstText
+
+    write_paper(exam, out)  # the HTML, Markdown, CSV and manifest, as in every option
+    papers = TypstPapers(PaperRenderer().html_env.loader)  # type: ignore[arg-type]
+    texts = Texts(RichText(), list(exam.loaded.spec.lang), TypstText())
+    views = [paper_view(exam, v, texts) for v in exam.versions]
+    for stem in ("paper", "key"):
+        bodies = [papers.body(f"{stem}.typ.j2", view, i) for i, view in enumerate(views)]
+        source = out / f"all-{stem}.typ"  # query() reads a file, not bytes
+        source.write_text(papers.document(bodies), encoding="utf-8")
+        compiler = typst.Compiler(source, root=out)
+        whole = out / f"all-{stem}.pdf"
+        compiler.compile(output=str(whole), pdf_tags=False)
+        first = [page - 1 for page in json.loads(compiler.query("<qb-page>", field="value"))]
+        reader = pypdf.PdfReader(whole)
+        bounds = [*first, len(reader.pages)]
+        for n, version in enumerate(exam.versions):
+            writer = pypdf.PdfWriter()
+            for page in range(bounds[n], bounds[n + 1]):
+                writer.add_page(reader.pages[page])
+            writer.write(out / f"{stem}-{version.label}.pdf")
+
+
+def _typst_class_by_merging(exam: Any, out: Path) -> None:
+    """Typst per PDF in 2 processes, then the class file merged from them with pypdf."""
+    import pypdf
+
+    write_paper(exam, out, pdf=True, pdf_workers=2)
+    writer = pypdf.PdfWriter()
+    for version in exam.versions:
+        writer.append(out / f"paper-{version.label}.pdf")
+        if len(writer.pages) % 2:
+            writer.add_blank_page()
+    writer.write(out / "class-papers.pdf")
+
+
+def pdf_main(students: int, sample: int, *, weasyprint: bool = True) -> None:
+    cores = len(os_sched())
+    print(f"PDF options: {students} per-student bilingual papers + keys ({cores} cores)")
+    print(f"WeasyPrint options run on {sample} students and are scaled to {students}.")
+    with tempfile.TemporaryDirectory() as small_root, tempfile.TemporaryDirectory() as full_root:
+        small = _exam(Path(small_root), sample)
+        full = _exam(Path(full_root), students)
+    rows: list[tuple[str, float]] = []
+    base = _timed(
+        "baseline: HTML, Markdown, CSV, manifest (no PDF)",
+        students,
+        lambda out: write_paper(full, out),
+    )
+    rows.append(("baseline, no PDF", base))
+    scale = students / sample
+    if weasyprint:  # minutes under load: --no-weasyprint leaves these rows out
+        seconds = _timed(
+            "WeasyPrint, one PDF at a time (previous path)",
+            sample,
+            lambda out: _weasyprint(small, out),
+        )
+        rows.append(("WeasyPrint, one PDF at a time (scaled)", seconds * scale))
+        seconds = _timed(
+            "WeasyPrint, one document for all, fonts once",
+            sample,
+            lambda out: _weasyprint_one_document(small, out),
+        )
+        rows.append(("WeasyPrint, one document (scaled, no split)", seconds * scale))
+    for workers in (1, 2):
+        seconds = _timed(
+            f"Typst, one PDF at a time, {workers} process(es)",
+            students,
+            lambda out, w=workers: write_paper(full, out, pdf=True, pdf_workers=w),
+        )
+        rows.append((f"Typst, per PDF, {workers} process(es)", seconds))
+    seconds = _timed(
+        "Typst, one document for all, split with pypdf",
+        students,
+        lambda out: _typst_one_document_split(full, out),
+    )
+    rows.append(("Typst, one document then split", seconds))
+    seconds = _timed(
+        "Typst, per PDF in 2 processes + class file merged by pypdf",
+        students,
+        lambda out: _typst_class_by_merging(full, out),
+    )
+    rows.append(("Typst, per PDF (2 processes), class file merged by pypdf", seconds))
+    seconds = _timed(
+        "Typst, class-papers.pdf alone (sorted by id)",
+        students,
+        lambda out: write_paper(full, out, class_pdf="id"),
+    )
+    rows.append(("Typst, class file alone", seconds))
+    chosen = _timed(
+        "chosen: --pdf --class-pdf id, 2 processes",
+        students,
+        lambda out: _check(
+            write_paper(full, out, pdf=True, class_pdf="id", pdf_workers=2), out, students
+        ),
+    )
+    rows.append(("chosen: per PDF in 2 processes + class file", chosen))
+    print()
+    print(f"| option | seconds for {students} | x baseline |")
+    print("|---|---|---|")
+    for label, value in rows:
+        print(f"| {label} | {value:.1f} | {value / base:.1f}x |")
+    print(
+        f"goal < 60 s for {students} papers + keys + class file: "
+        f"{'met' if chosen < 60 else 'MISSED'} ({chosen:.1f} s)"
+    )
+
+
+def _check(written: list[Path], out: Path, students: int) -> None:
+    pdfs = [p for p in written if p.suffix == ".pdf"]
+    assert len(pdfs) == 2 * students + 1, len(pdfs)
+    text = subprocess.run(
+        ["pdftotext", str(out / "paper-s1000.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert "選擇題" in text or not text, "CJK text missing from the PDF"
+
+
+def os_sched() -> set[int]:
+    import os
+
+    return os.sched_getaffinity(0)
+
+
 def main() -> None:
+    if "--pdf" in sys.argv:
+        students = (
+            int(sys.argv[sys.argv.index("--students") + 1])
+            if "--students" in sys.argv
+            else STUDENTS
+        )
+        pdf_main(students, sample=5, weasyprint="--no-weasyprint" not in sys.argv)
+        return
     repeats = 3
     base_times, full_times = [], []
     for _ in range(repeats):

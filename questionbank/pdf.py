@@ -166,27 +166,45 @@ def _worker_init(templates: list[str]) -> None:
     _WORKER["papers"] = TypstPapers(jinja2.FileSystemLoader(templates))
 
 
-def _worker_write(job: tuple[str, str]) -> str:
-    source, target = job
+def _worker_write(source: str, target: str) -> None:
     Path(target).write_bytes(_WORKER["papers"].compile(source))
-    return target
 
 
-def write_pdfs(
-    papers: TypstPapers, jobs: Sequence[tuple[str, Path]], *, workers: int, templates: list[str]
-) -> None:
-    """Compile each (source, target); with ``workers`` > 1, in that many processes."""
-    if workers <= 1 or len(jobs) < 2 * workers:
-        for source, target in jobs:
-            target.write_bytes(papers.compile(source))
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class PdfJobs:
+    """Typesets (source, target) jobs as they come: here, or in worker processes that
+    start on the first job while the caller goes on rendering the next version."""
 
-    # spawn, not fork: Typst runs threads of its own, which a fork would not carry over.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_init, initargs=(templates,)
-    ) as pool:
-        for _ in pool.map(_worker_write, [(s, str(t)) for s, t in jobs], chunksize=8):
-            pass
+    def __init__(self, papers: TypstPapers, *, workers: int, templates: list[str]) -> None:
+        self.papers = papers
+        self.workers = workers
+        self.templates = templates
+        self._pool: Any = None
+        self._pending: list[Any] = []
+
+    def submit(self, source: str, target: Path) -> None:
+        if self.workers <= 1:
+            target.write_bytes(self.papers.compile(source))
+            return
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: Typst runs threads of its own, which a fork would not carry.
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(self.templates,),
+            )
+        self._pending.append(self._pool.submit(_worker_write, source, str(target)))
+
+    def wait(self) -> None:
+        """Wait for every job; the first failure is raised (a QbankError stays one)."""
+        if self._pool is None:
+            return
+        try:
+            for job in self._pending:
+                job.result()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

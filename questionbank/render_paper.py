@@ -28,7 +28,7 @@ from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
 from questionbank.paths import display, templates_dir
-from questionbank.pdf import CLASS_FILE, TypstPapers, class_order, count, write_pdfs
+from questionbank.pdf import CLASS_FILE, PdfJobs, TypstPapers, class_order, count
 from questionbank.richtext import RichText
 from questionbank.typst_markup import TypstText
 
@@ -293,30 +293,34 @@ def write_paper(
         return path
 
     loader = renderer.html_env.loader
-    assert isinstance(loader, jinja2.FileSystemLoader)
+    assert isinstance(loader, jinja2.FileSystemLoader)  # workers rebuild it from its folders
     typst = TypstPapers(loader) if typeset else None
+    jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath) if typst else None
     paper_bodies: list[str] = []
-    pdf_jobs: list[tuple[str, Path]] = []
-    for index, version in enumerate(exam.versions):
-        view = paper_view(exam, version, texts)
-        save(f"paper-{version.label}.html", renderer.render("paper.html.j2", view))
-        save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
-        save(f"key-{version.label}.html", renderer.render("key.html.j2", view))
-        if typst is not None:
-            paper_bodies.append(typst.body("paper.typ.j2", view, index))
-            if pdf:
-                key_body = typst.body("key.typ.j2", view, index)
-                for stem, body in (("paper", paper_bodies[-1]), ("key", key_body)):
-                    pdf_jobs.append((typst.document([body]), out / f"{stem}-{version.label}.pdf"))
-        if progress is not None:
-            progress(version.label)
-    if typst is not None:
-        if class_pdf is not None:
+    try:
+        for index, version in enumerate(exam.versions):
+            view = paper_view(exam, version, texts)
+            if typst is not None and jobs is not None:
+                paper_bodies.append(typst.body("paper.typ.j2", view, index))
+                if pdf:
+                    key_body = typst.body("key.typ.j2", view, index)
+                    for stem, body in (("paper", paper_bodies[-1]), ("key", key_body)):
+                        target = out / f"{stem}-{version.label}.pdf"
+                        jobs.submit(typst.document([body]), target)
+                        written.append(target)
+            save(f"paper-{version.label}.html", renderer.render("paper.html.j2", view))
+            save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
+            save(f"key-{version.label}.html", renderer.render("key.html.j2", view))
+            if progress is not None:
+                progress(version.label)
+        if typst is not None and jobs is not None and class_pdf is not None:
             order = class_order([v.label for v in exam.versions], class_pdf)
             source = typst.document([paper_bodies[i] for i in order], duplex=True)
-            pdf_jobs.insert(0, (source, out / CLASS_FILE))  # the longest job starts first
-        write_pdfs(typst, pdf_jobs, workers=pdf_workers, templates=loader.searchpath)
-        written.extend(target for _, target in pdf_jobs)
+            jobs.submit(source, out / CLASS_FILE)
+            written.append(out / CLASS_FILE)
+    finally:
+        if jobs is not None:
+            jobs.wait()
     save("answer-key.csv", answer_key_csv(exam))
     save("manifest.json", json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
     return written

@@ -311,13 +311,13 @@ def _char(ch: str) -> str:
         return ch
     if ch == "'":
         return "'"
+    if ch.isspace():
+        return " "
     if ch.isascii():
         # Every ASCII symbol has a meaning somewhere in Typst math (/ fractions, , and ;
         # arguments, # code, " strings, ( ) grouping): escaped, each is just itself.
         return "\\" + ch
-    if ch.isalpha() or ch.isdigit():
-        return ch
-    return "\\u{" + f"{ord(ch):x}" + "}"
+    return ch  # Typst's syntax is ASCII: any other character is only itself
 
 
 @dataclass

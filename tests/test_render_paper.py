@@ -409,3 +409,160 @@ def test_paper_renders_in_headless_chromium(rendered: Path, tmp_path: Path) -> N
     # a rendered paper is mostly white with a fair amount of black text on it
     assert histogram[255] > 0.5 * image.size[0] * image.size[1]
     assert dark > 2000
+
+
+def test_markdown_paper_cues_and_counts(rendered: Path) -> None:
+    md = (rendered / "paper-A.md").read_text(encoding="utf-8")
+    assert "是非 / True or false: ____________ (T / F)" in md
+    assert "答案(可複選) / Answer (all that apply): ____________" in md
+    assert "答案 / Answer: ____________ params" in md
+    assert "(2 points)" in md and "(1 points)" not in md and "1 questions" not in md
+    html = (rendered / "paper-A.html").read_text(encoding="utf-8")
+    assert "Version <strong>A</strong>" in html and 'string-set: version-label "Version "' in html
+
+
+@pytest.mark.parametrize(
+    ("latex", "typst"),
+    [
+        ("x_i^2", "attach(x, b: i, t: 2)"),
+        (
+            "\\sum_{u=0}^{k_H-1} w_{u}",
+            "attach(sum, b: u = 0, t: attach(k, b: H) - 1) attach(w, b: u)",
+        ),
+        ("\\frac{1}{1+e^{-x}}", "frac(1, 1 + attach(e, t: - x))"),
+        ("\\tfrac12", "inline(frac(1, 2))"),
+        ("\\hat y \\tilde{x}", "hat(y) tilde(x)"),
+        ("\\Bigl\\lfloor \\frac{n}{s} \\Bigr\\rfloor", "lr(⌊ frac(n, s) ⌋)"),
+        ("\\left( a \\right.", "lr(\\( a)"),
+        ("\\text{out}, a/b", '"out" \\, a \\/ b'),
+        ("\\mathbb{E}[x]", "bb(E) \\[ x \\]"),
+        ("\\epsilon \\varepsilon", "epsilon.alt epsilon"),
+        ("\\operatorname{softmax}(z)", 'op("softmax", limits: #false) \\( z \\)'),
+        ('\\text{"#x"}', '"\\"#x\\""'),
+    ],
+    ids=[
+        "scripts",
+        "limits",
+        "fraction",
+        "digit-args",
+        "accents",
+        "big-fences",
+        "null-fence",
+        "text-and-slash",
+        "blackboard",
+        "epsilon",
+        "operatorname",
+        "quoted-text",
+    ],
+)
+def test_latex_to_typst(latex: str, typst: str) -> None:
+    from questionbank.typst_math import latex_to_typst
+
+    assert latex_to_typst(latex) == typst
+
+
+@pytest.mark.parametrize(
+    ("latex", "message"),
+    [
+        ("\\unknownmacro x", "unknown macro \\unknownmacro"),
+        ("x^", "an argument is missing"),
+        ("x \\left", "the formula ends where an argument was expected"),
+        ("{x", "a group is not closed with }"),
+        ("x}", "a } closes nothing"),
+        ("\\left( x", "a group is not closed with"),
+        ("x_1_2", "double subscript"),
+    ],
+    ids=[
+        "unknown",
+        "dangling-script",
+        "missing-argument",
+        "open-group",
+        "stray-brace",
+        "left-alone",
+        "double-sub",
+    ],
+)
+def test_unsupported_math_is_reported_and_printed_as_source(latex: str, message: str) -> None:
+    from questionbank.typst_markup import math
+    from questionbank.typst_math import UnsupportedMath, latex_to_typst
+
+    with pytest.raises(UnsupportedMath) as caught:
+        latex_to_typst(latex)
+    assert message in str(caught.value)
+    assert math(latex, display=False).startswith("#raw(")
+
+
+def test_every_formula_of_the_bank_typesets() -> None:
+    """All math in the shipped bank (and the fixtures) converts and compiles in Typst."""
+    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+    import yaml
+
+    from questionbank.typst_math import latex_to_typst
+
+    formulas: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            for found in re.finditer(r"\$\$(.+?)\$\$|\$(.+?)\$", node, re.DOTALL):
+                formulas.add(found.group(1) or found.group(2))
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted(
+        [*(ROOT / "bank").rglob("*.yaml"), *(ROOT / "tests/fixtures").rglob("*.yaml")]
+    ):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert len(formulas) > 300
+    compiler = typst.Compiler()
+    failures = []
+    for latex in sorted(formulas):
+        source = "$" + latex_to_typst(latex) + "$"
+        try:
+            compiler.compile(input=source.encode(), format="svg")
+        except typst.TypstError as exc:
+            failures.append(f"{latex!r} -> {source}: {exc.message}")
+    assert failures == []
+
+
+def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from click.testing import CliRunner
+    from papers_support import BANK, PER_STUDENT
+
+    from questionbank.cli import cli
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--bank",
+            str(BANK),
+            "paper",
+            str(PER_STUDENT),
+            "--out",
+            str(tmp_path),
+            "--class-pdf",
+            "roster",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 version(s), 12 files written" in result.output
+    assert (tmp_path / "class-papers.pdf").read_bytes().startswith(b"%PDF-")
+    assert not list(tmp_path.glob("paper-*.pdf"))  # --class-pdf alone: no per-version PDFs
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "--bank",
+            str(BANK),
+            "paper",
+            str(PER_STUDENT),
+            "--out",
+            str(tmp_path),
+            "--class-pdf",
+            "seat",
+        ],
+    )
+    assert bad.exit_code == 2 and "'seat' is not one of 'id', 'roster'" in bad.output
