@@ -135,7 +135,7 @@ class TypstPapers:
         brk = '\n#pagebreak(to: "odd")\n' if duplex else "\n#pagebreak()\n"
         return self.preamble + "\n" + brk.join(bodies)
 
-    def compile(self, source: str) -> bytes:
+    def compile(self, source: str, name: str = "PDF") -> bytes:
         if self._compiler is None:
             self._compiler = _new_compiler()
         try:
@@ -144,7 +144,7 @@ class TypstPapers:
             pdf = self._compiler.compile(input=source.encode("utf-8"), format="pdf", pdf_tags=False)
         except Exception as exc:  # noqa: BLE001 - typst raises its own TypstError
             message = getattr(exc, "message", None) or str(exc)
-            raise QbankError(f"PDF typesetting failed (Typst): {message}") from None
+            raise QbankError(f"{name}: typesetting failed (Typst): {message}") from None
         assert isinstance(pdf, bytes)
         return pdf
 
@@ -167,7 +167,7 @@ def _worker_init(templates: list[str]) -> None:
 
 
 def _worker_write(source: str, target: str) -> None:
-    Path(target).write_bytes(_WORKER["papers"].compile(source))
+    Path(target).write_bytes(_WORKER["papers"].compile(source, Path(target).name))
 
 
 class PdfJobs:
@@ -183,7 +183,7 @@ class PdfJobs:
 
     def submit(self, source: str, target: Path) -> None:
         if self.workers <= 1:
-            target.write_bytes(self.papers.compile(source))
+            target.write_bytes(self.papers.compile(source, target.name))
             return
         if self._pool is None:
             import multiprocessing

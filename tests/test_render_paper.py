@@ -216,10 +216,32 @@ def test_pdf_prints_traditional_chinese(pdfs: Path) -> None:
     assert "relu\\s*\\(x\\)" in key_text  # a regex key printed as written, not as markup
 
 
-def test_pdfs_are_reproducible(pdfs: Path, tmp_path: Path) -> None:
-    write_paper(fixture_exam(), tmp_path, pdf=True, class_pdf="id")
+def test_pdfs_are_reproducible_and_workers_change_nothing(pdfs: Path, tmp_path: Path) -> None:
+    written = write_paper(fixture_exam(), tmp_path, pdf=True, class_pdf="id", pdf_workers=2)
+    assert sorted(p.name for p in written if p.suffix == ".pdf") == sorted(
+        p.name for p in pdfs.glob("*.pdf")
+    )
     for name in ("paper-A.pdf", "key-B.pdf", "class-papers.pdf"):  # no dates or random ids
         assert (tmp_path / name).read_bytes() == (pdfs / name).read_bytes()
+
+
+def test_a_template_typst_rejects_is_a_clear_error(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    (custom / "key.typ.j2").write_text("#qb-nosuch({{ version }})\n", encoding="utf-8")
+    for workers in (1, 2):
+        with pytest.raises(QbankError) as caught:
+            write_paper(
+                fixture_exam(),
+                tmp_path / f"out{workers}",
+                templates=custom,
+                pdf=True,
+                pdf_workers=workers,
+            )
+        assert "key-A.pdf: typesetting failed (Typst): unknown variable: qb-nosuch" in str(
+            caught.value
+        )
 
 
 def _pages(path: Path) -> list[list[tuple[float, float, str]]]:
