@@ -269,7 +269,7 @@ def pdf_main(students: int, sample: int, *, weasyprint: bool = True) -> None:
         (
             "Typst, one PDF at a time, 1 process",
             students,
-            _paper(full, pdf=True),
+            _paper(full, pdf=True, pdf_workers=1),
         ),
         (
             "Typst, one PDF at a time, 2 worker processes",
@@ -284,7 +284,7 @@ def pdf_main(students: int, sample: int, *, weasyprint: bool = True) -> None:
         (
             "Typst, class-papers.pdf alone",
             students,
-            _paper(full, class_pdf="id"),
+            _paper(full, class_pdf="id", pdf_workers=1),
         ),
         (
             "Typst, per PDF (2 processes) + class file merged by pypdf",
@@ -294,7 +294,9 @@ def pdf_main(students: int, sample: int, *, weasyprint: bool = True) -> None:
         (
             "chosen: --pdf --class-pdf id, 1 process",
             students,
-            lambda out: _check(write_paper(full, out, pdf=True, class_pdf="id"), out, students),
+            lambda out: _check(
+                write_paper(full, out, pdf=True, class_pdf="id", pdf_workers=1), out, students
+            ),
         ),
         (
             "chosen: --pdf --class-pdf id, 2 worker processes",

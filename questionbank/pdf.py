@@ -159,6 +159,20 @@ def _new_compiler() -> Any:
     return typst.Compiler()
 
 
+def default_workers(versions: int) -> int:
+    """Worker processes for ``versions`` papers with keys: starting one costs about a
+    second (imports, fonts, a first cold compile), so a few papers stay in this process."""
+    if versions < 10:
+        return 1
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS and Windows have no affinity call
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
 _WORKER: dict[str, TypstPapers] = {}
 
 

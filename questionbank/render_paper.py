@@ -28,7 +28,14 @@ from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
 from questionbank.paths import display, templates_dir
-from questionbank.pdf import CLASS_FILE, PdfJobs, TypstPapers, class_order, count
+from questionbank.pdf import (
+    CLASS_FILE,
+    PdfJobs,
+    TypstPapers,
+    class_order,
+    count,
+    default_workers,
+)
 from questionbank.richtext import RichText
 from questionbank.typst_markup import TypstText
 
@@ -271,14 +278,14 @@ def write_paper(
     templates: Path | None = None,
     pdf: bool = False,
     class_pdf: str | None = None,
-    pdf_workers: int = 1,
+    pdf_workers: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write every version's files plus answer-key.csv and manifest.json; return the paths.
 
     ``pdf`` adds paper-V.pdf and key-V.pdf; ``class_pdf`` ("id" or "roster") adds
     class-papers.pdf, every version's paper in one file in that order; ``pdf_workers``
-    processes typeset them.
+    processes typeset them (default: one per core, up to 4, from 10 versions on).
     """
     renderer = PaperRenderer(templates)
     typeset = class_pdf is not None or pdf
@@ -295,6 +302,8 @@ def write_paper(
     loader = renderer.html_env.loader
     assert isinstance(loader, jinja2.FileSystemLoader)  # workers rebuild it from its folders
     typst = TypstPapers(loader) if typeset else None
+    if pdf_workers is None:
+        pdf_workers = default_workers(len(exam.versions) if pdf else 0)
     jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath) if typst else None
     paper_bodies: list[str] = []
     try:

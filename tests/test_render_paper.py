@@ -318,6 +318,15 @@ def test_class_order() -> None:
     assert class_order(labels, "roster") == [0, 1, 2, 3]
 
 
+def test_worker_processes_only_for_a_class() -> None:
+    import os
+
+    from questionbank.pdf import default_workers
+
+    assert default_workers(0) == default_workers(9) == 1  # spawning costs more than it saves
+    assert default_workers(300) == min(len(os.sched_getaffinity(0)), 4)
+
+
 def _chars(path: Path) -> list[tuple[str, float, float, float, float, float]]:
     """Every glyph of page 1 as (text, left, right, bottom, top, size)."""
     layout = pytest.importorskip("pdfminer.high_level", reason="pdfminer.six is not installed")
