@@ -230,6 +230,7 @@ def paper(
         templates=Path(templates) if templates else None,
         pdf=pdf,
         class_pdf=class_pdf,
+        pdf_workers=None,
     )
     click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
 

@@ -278,14 +278,15 @@ def write_paper(
     templates: Path | None = None,
     pdf: bool = False,
     class_pdf: str | None = None,
-    pdf_workers: int | None = None,
+    pdf_workers: int | None = 1,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Write every version's files plus answer-key.csv and manifest.json; return the paths.
 
     ``pdf`` adds paper-V.pdf and key-V.pdf; ``class_pdf`` ("id" or "roster") adds
     class-papers.pdf, every version's paper in one file in that order; ``pdf_workers``
-    processes typeset them (default: one per core, up to 4, from 10 versions on).
+    processes typeset them (None: one per core, up to 4, from 10 versions on; worker
+    processes are spawned, so a calling script needs the ``if __name__ == "__main__"`` guard).
     """
     renderer = PaperRenderer(templates)
     typeset = class_pdf is not None or pdf
