@@ -306,28 +306,29 @@ def write_paper(
     if pdf_workers is None:
         pdf_workers = default_workers(len(exam.versions) if pdf else 0)
     jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath) if typst else None
-    paper_bodies: list[str] = []
+    views = [paper_view(exam, version, texts) for version in exam.versions]
     try:
-        for index, version in enumerate(exam.versions):
-            view = paper_view(exam, version, texts)
-            if typst is not None and jobs is not None:
-                paper_bodies.append(typst.body("paper.typ.j2", view, index))
-                if pdf:
-                    key_body = typst.body("key.typ.j2", view, index)
-                    for stem, body in (("paper", paper_bodies[-1]), ("key", key_body)):
-                        target = out / f"{stem}-{version.label}.pdf"
-                        jobs.submit(typst.document([body]), target)
-                        written.append(target)
+        if typst is not None and jobs is not None:
+            paper_bodies = [typst.body("paper.typ.j2", v, i) for i, v in enumerate(views)]
+            if class_pdf is not None:
+                # The class file is the longest job: it goes first, so that the other
+                # workers are not left idle while it finishes.
+                order = class_order([v.label for v in exam.versions], class_pdf)
+                source = typst.document([paper_bodies[i] for i in order], duplex=True)
+                jobs.submit(source, out / CLASS_FILE)
+                written.append(out / CLASS_FILE)
+        for index, (version, view) in enumerate(zip(exam.versions, views, strict=True)):
+            if typst is not None and jobs is not None and pdf:
+                key_body = typst.body("key.typ.j2", view, index)
+                for stem, body in (("paper", paper_bodies[index]), ("key", key_body)):
+                    target = out / f"{stem}-{version.label}.pdf"
+                    jobs.submit(typst.document([body]), target)
+                    written.append(target)
             save(f"paper-{version.label}.html", renderer.render("paper.html.j2", view))
             save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
             save(f"key-{version.label}.html", renderer.render("key.html.j2", view))
             if progress is not None:
                 progress(version.label)
-        if typst is not None and jobs is not None and class_pdf is not None:
-            order = class_order([v.label for v in exam.versions], class_pdf)
-            source = typst.document([paper_bodies[i] for i in order], duplex=True)
-            jobs.submit(source, out / CLASS_FILE)
-            written.append(out / CLASS_FILE)
     finally:
         if jobs is not None:
             jobs.wait()
