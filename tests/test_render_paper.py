@@ -207,7 +207,11 @@ def test_pdf_prints_traditional_chinese(pdfs: Path) -> None:
     for phrase in ("測驗", "姓名", "學號", "下列哪些是監督式學習"):
         assert phrase in text.replace("\n", "")
     assert "Fixture quiz" in text
-    assert "Version A · 1 / " in text  # the footer, with its space
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed")
+    pages = len(pypdf.PdfReader(pdfs / "paper-A.pdf").pages)
+    assert pages == 3 and len(pypdf.PdfReader(pdfs / "key-A.pdf").pages) == 1
+    for page in range(1, pages + 1):  # the footer, with its space, numbers every page
+        assert f"Version A · {page} / {pages}" in text
     fonts = _embedded_fonts(pdfs / "paper-A.pdf")
     assert any("CJKtc" in name for name in fonts), fonts  # embedded, not just referenced
     assert any("Math" in name for name in fonts), fonts  # formulas set in a math font
