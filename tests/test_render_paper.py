@@ -601,3 +601,34 @@ def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 2 and "'seat' is not one of 'id', 'roster'" in bad.output
+
+
+@pytest.mark.slow
+def test_every_text_of_the_bank_is_valid_typst_markup() -> None:
+    """Each string of every bank file, as Typst markup, compiles: escaping never leaks."""
+    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+    import yaml
+
+    from questionbank.typst_markup import TypstText
+
+    texts: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted((ROOT / "bank").rglob("*.yaml")):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert len(texts) > 1000
+    convert = TypstText()
+    source = "\n\n".join(f"#block[{convert.markup(text)}]" for text in texts)
+    try:
+        typst.Compiler().compile(input=source.encode(), format="svg")
+    except typst.TypstError as exc:
+        pytest.fail(f"{exc.message}\n{exc.diagnostic[:2000]}")
