@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank.errors import QbankError
+from questionbank.templating import render_template, sandbox
 from questionbank.typst_markup import TypstMarkup, escape
 from questionbank.typst_math import typst_string
 
-PDF_TEMPLATES = ("paper.typ", "paper.typ.j2", "key.typ.j2")
-CLASS_ORDERS = ("id", "roster")
 CLASS_FILE = "class-papers.pdf"
 
 
@@ -97,15 +95,7 @@ class TypstPapers:
     """Typst sources from the templates, and PDFs from those sources."""
 
     def __init__(self, loader: jinja2.BaseLoader) -> None:
-        self.env = SandboxedEnvironment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            finalize=_finalize,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = sandbox(loader, autoescape=False, finalize=_finalize)
         self.env.globals.update(
             lit=lit, block=block, inline=inline, title_block=title_block, count=count
         )
@@ -116,18 +106,7 @@ class TypstPapers:
         self._compiler: Any = None
 
     def body(self, name: str, view: dict[str, Any], index: int) -> str:
-        try:
-            return self.env.get_template(name).render(**view, index=index)
-        except jinja2.TemplateSyntaxError as exc:
-            raise QbankError(
-                f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
-            ) from None
-        except jinja2.UndefinedError as exc:
-            raise QbankError(f"template '{name}': {exc.message}") from None
-        except jinja2.exceptions.SecurityError as exc:
-            raise QbankError(f"template '{name}': refused by the sandbox: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise QbankError(f"template '{name}': {type(exc).__name__}: {exc}") from None
+        return render_template(self.env, name, {**view, "index": index})
 
     def document(self, bodies: Iterable[str], *, duplex: bool = False) -> str:
         """One Typst document: the styles, then each body from a new page (an odd one

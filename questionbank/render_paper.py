@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from questionbank import models
@@ -37,6 +36,7 @@ from questionbank.pdf import (
     default_workers,
 )
 from questionbank.richtext import RichText
+from questionbank.templating import render_template, sandbox
 from questionbank.typst_markup import TypstText
 
 KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
@@ -228,22 +228,8 @@ class PaperRenderer:
                 raise QbankError(f"{display(override)}: no such templates folder")
             folders.insert(0, str(override))
         loader = jinja2.FileSystemLoader(folders)
-        self.html_env = SandboxedEnvironment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.text_env = SandboxedEnvironment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.html_env = sandbox(loader, autoescape=True)
+        self.text_env = sandbox(loader, autoescape=False)
         for env in (self.html_env, self.text_env):
             env.globals["count"] = count
         self.css = self._load("paper.css")
@@ -257,18 +243,7 @@ class PaperRenderer:
 
     def render(self, name: str, view: dict[str, Any]) -> str:
         env = self.html_env if name.endswith(".html.j2") else self.text_env
-        try:
-            return env.get_template(name).render(**view, css=Markup(self.css))
-        except jinja2.TemplateSyntaxError as exc:
-            raise QbankError(
-                f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
-            ) from None
-        except jinja2.UndefinedError as exc:
-            raise QbankError(f"template '{name}': {exc.message}") from None
-        except jinja2.exceptions.SecurityError as exc:
-            raise QbankError(f"template '{name}': refused by the sandbox: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise QbankError(f"template '{name}': {type(exc).__name__}: {exc}") from None
+        return render_template(env, name, {**view, "css": Markup(self.css)})
 
 
 def write_paper(

@@ -527,19 +527,15 @@ def test_unsupported_math_is_reported_and_printed_as_source(latex: str, message:
     assert math(latex, display=False).startswith("#raw(")
 
 
-def test_every_formula_of_the_bank_typesets() -> None:
-    """All math in the shipped bank (and the fixtures) converts and compiles in Typst."""
-    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+def _bank_strings(paths: list[Path]) -> list[str]:
+    """Every string in these YAML files (texts, choices, explanations, ids, …)."""
     import yaml
 
-    from questionbank.typst_math import latex_to_typst
-
-    formulas: set[str] = set()
+    found: list[str] = []
 
     def walk(node: object) -> None:
         if isinstance(node, str):
-            for found in re.finditer(r"\$\$(.+?)\$\$|\$(.+?)\$", node, re.DOTALL):
-                formulas.add(found.group(1) or found.group(2))
+            found.append(node)
         elif isinstance(node, dict):
             for value in node.values():
                 walk(value)
@@ -547,10 +543,22 @@ def test_every_formula_of_the_bank_typesets() -> None:
             for value in node:
                 walk(value)
 
-    for path in sorted(
-        [*(ROOT / "bank").rglob("*.yaml"), *(ROOT / "tests/fixtures").rglob("*.yaml")]
-    ):
+    for path in paths:
         walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_formula_of_the_bank_typesets() -> None:
+    """All math in the shipped bank (and the fixtures) converts and compiles in Typst."""
+    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+    from questionbank.typst_math import latex_to_typst
+
+    paths = sorted([*(ROOT / "bank").rglob("*.yaml"), *(ROOT / "tests/fixtures").rglob("*.yaml")])
+    formulas = {
+        found.group(1) or found.group(2)
+        for text in _bank_strings(paths)
+        for found in re.finditer(r"\$\$(.+?)\$\$|\$(.+?)\$", text, re.DOTALL)
+    }
     assert len(formulas) > 300
     compiler = typst.Compiler()
     failures = []
@@ -570,36 +578,13 @@ def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
 
     from questionbank.cli import cli
 
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--bank",
-            str(BANK),
-            "paper",
-            str(PER_STUDENT),
-            "--out",
-            str(tmp_path),
-            "--class-pdf",
-            "roster",
-        ],
-    )
+    args = ["--bank", str(BANK), "paper", str(PER_STUDENT), "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--class-pdf", "roster"])
     assert result.exit_code == 0, result.output
     assert "3 version(s), 12 files written" in result.output
     assert (tmp_path / "class-papers.pdf").read_bytes().startswith(b"%PDF-")
     assert not list(tmp_path.glob("paper-*.pdf"))  # --class-pdf alone: no per-version PDFs
-    bad = CliRunner().invoke(
-        cli,
-        [
-            "--bank",
-            str(BANK),
-            "paper",
-            str(PER_STUDENT),
-            "--out",
-            str(tmp_path),
-            "--class-pdf",
-            "seat",
-        ],
-    )
+    bad = CliRunner().invoke(cli, [*args, "--class-pdf", "seat"])
     assert bad.exit_code == 2 and "'seat' is not one of 'id', 'roster'" in bad.output
 
 
@@ -607,24 +592,9 @@ def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
 def test_every_text_of_the_bank_is_valid_typst_markup() -> None:
     """Each string of every bank file, as Typst markup, compiles: escaping never leaks."""
     typst = pytest.importorskip("typst", reason="the typst package is not installed")
-    import yaml
-
     from questionbank.typst_markup import TypstText
 
-    texts: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, str):
-            texts.append(node)
-        elif isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for path in sorted((ROOT / "bank").rglob("*.yaml")):
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    texts = _bank_strings(sorted((ROOT / "bank").rglob("*.yaml")))
     assert len(texts) > 1000
     convert = TypstText()
     source = "\n\n".join(f"#block[{convert.markup(text)}]" for text in texts)
