@@ -226,14 +226,28 @@ def schema(fmt: str) -> None:
     type=click.Path(file_okay=False, path_type=str),
     help="Folder for the papers, keys, answer-key.csv and manifest.json.",
 )
-@click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (WeasyPrint).")
+@click.option("--pdf", is_flag=True, help="Also write paper-V.pdf and key-V.pdf (Typst).")
+@click.option(
+    "--class-pdf",
+    "class_pdf",
+    type=click.Choice(["id", "roster"]),
+    help="Also write class-papers.pdf: every paper in one print-ready file, sorted by "
+    "student id or in roster order (e.g. a roster listed by seat).",
+)
 @click.option(
     "--templates",
     type=click.Path(exists=True, file_okay=False, path_type=str),
     help="A folder of templates overriding the bundled ones, file by file.",
 )
 @click.pass_context
-def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | None) -> None:
+def paper(
+    ctx: click.Context,
+    spec: str,
+    out: str,
+    pdf: bool,
+    class_pdf: str | None,
+    templates: str | None,
+) -> None:
     """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
     from pathlib import Path
 
@@ -244,7 +258,12 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
     loaded = load_spec(Path(spec))
     exam = assemble(loaded, _load(ctx))
     written = write_paper(
-        exam, Path(out), templates=Path(templates) if templates else None, pdf=pdf
+        exam,
+        Path(out),
+        templates=Path(templates) if templates else None,
+        pdf=pdf,
+        class_pdf=class_pdf,
+        pdf_workers=None,
     )
     click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
 

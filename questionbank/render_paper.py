@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from questionbank import models
@@ -28,10 +27,28 @@ from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
 from questionbank.paths import display, templates_dir
-from questionbank.richtext import PRINT_MATHML_CSS, RichText
+from questionbank.pdf import (
+    CLASS_FILE,
+    PdfJobs,
+    TypstPapers,
+    class_order,
+    count,
+    default_workers,
+)
+from questionbank.richtext import RichText
+from questionbank.templating import render_template, sandbox
+from questionbank.typst_markup import TypstText
 
 KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
-TEMPLATE_NAMES = ("paper.html.j2", "key.html.j2", "paper.md.j2", "paper.css")
+TEMPLATE_NAMES = (
+    "paper.html.j2",
+    "key.html.j2",
+    "paper.md.j2",
+    "paper.css",
+    "paper.typ",
+    "paper.typ.j2",
+    "key.typ.j2",
+)
 
 
 def answer_text(item: PaperItem) -> str:
@@ -110,6 +127,7 @@ class Texts:
 
     rich: RichText
     langs: list[str]
+    typst: TypstText | None = None  # set when PDFs are made: entries get a "typ" too
 
     def __call__(self, text: Localized | None, *, inline: bool = False) -> list[dict[str, Any]]:
         if text is None:
@@ -121,9 +139,14 @@ class Texts:
             if not source or source in seen:
                 continue  # a language-neutral text ("Sequential API") is printed once
             seen.add(source)
-            entries.append(
-                {"lang": lang, "md": source, "html": Markup(self.rich.html(source, inline=inline))}
-            )
+            entry = {
+                "lang": lang,
+                "md": source,
+                "html": Markup(self.rich.html(source, inline=inline)),
+            }
+            if self.typst is not None:
+                entry["typ"] = self.typst.markup(source, inline=inline)
+            entries.append(entry)
         return entries
 
 
@@ -205,22 +228,10 @@ class PaperRenderer:
                 raise QbankError(f"{display(override)}: no such templates folder")
             folders.insert(0, str(override))
         loader = jinja2.FileSystemLoader(folders)
-        self.html_env = SandboxedEnvironment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.text_env = SandboxedEnvironment(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.html_env = sandbox(loader, autoescape=True)
+        self.text_env = sandbox(loader, autoescape=False)
+        for env in (self.html_env, self.text_env):
+            env.globals["count"] = count
         self.css = self._load("paper.css")
 
     def _load(self, name: str) -> str:
@@ -232,18 +243,7 @@ class PaperRenderer:
 
     def render(self, name: str, view: dict[str, Any]) -> str:
         env = self.html_env if name.endswith(".html.j2") else self.text_env
-        try:
-            return env.get_template(name).render(**view, css=Markup(self.css))
-        except jinja2.TemplateSyntaxError as exc:
-            raise QbankError(
-                f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}"
-            ) from None
-        except jinja2.UndefinedError as exc:
-            raise QbankError(f"template '{name}': {exc.message}") from None
-        except jinja2.exceptions.SecurityError as exc:
-            raise QbankError(f"template '{name}': refused by the sandbox: {exc}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise QbankError(f"template '{name}': {type(exc).__name__}: {exc}") from None
+        return render_template(env, name, {**view, "css": Markup(self.css)})
 
 
 def write_paper(
@@ -252,11 +252,20 @@ def write_paper(
     *,
     templates: Path | None = None,
     pdf: bool = False,
+    class_pdf: str | None = None,
+    pdf_workers: int | None = 1,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Write every version's files plus answer-key.csv and manifest.json; return the paths."""
+    """Write every version's files plus answer-key.csv and manifest.json; return the paths.
+
+    ``pdf`` adds paper-V.pdf and key-V.pdf; ``class_pdf`` ("id" or "roster") adds
+    class-papers.pdf, every version's paper in one file in that order; ``pdf_workers``
+    processes typeset them (None: one per core, up to 4, from 10 versions on; worker
+    processes are spawned, so a calling script needs the ``if __name__ == "__main__"`` guard).
+    """
     renderer = PaperRenderer(templates)
-    texts = Texts(RichText(), list(exam.loaded.spec.lang))
+    typeset = class_pdf is not None or pdf
+    texts = Texts(RichText(), list(exam.loaded.spec.lang), TypstText() if typeset else None)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
@@ -266,35 +275,38 @@ def write_paper(
         written.append(path)
         return path
 
-    pdf_writer = _pdf_writer() if pdf else None
-    for version in exam.versions:
-        view = paper_view(exam, version, texts)
-        paper_html = renderer.render("paper.html.j2", view)
-        key_html = renderer.render("key.html.j2", view)
-        save(f"paper-{version.label}.html", paper_html)
-        save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
-        save(f"key-{version.label}.html", key_html)
-        if pdf_writer is not None:
-            for stem, source in (("paper", paper_html), ("key", key_html)):
-                target = out / f"{stem}-{version.label}.pdf"
-                pdf_writer(source, target, out)
-                written.append(target)
-        if progress is not None:
-            progress(version.label)
+    loader = renderer.html_env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)  # workers rebuild it from its folders
+    typst = TypstPapers(loader) if typeset else None
+    if pdf_workers is None:
+        pdf_workers = default_workers(len(exam.versions) if pdf else 0)
+    jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath) if typst else None
+    views = [paper_view(exam, version, texts) for version in exam.versions]
+    try:
+        if typst is not None and jobs is not None:
+            paper_bodies = [typst.body("paper.typ.j2", v, i) for i, v in enumerate(views)]
+            if class_pdf is not None:
+                # The class file is the longest job: it goes first, so that the other
+                # workers are not left idle while it finishes.
+                order = class_order([v.label for v in exam.versions], class_pdf)
+                source = typst.document([paper_bodies[i] for i in order], duplex=True)
+                jobs.submit(source, out / CLASS_FILE)
+                written.append(out / CLASS_FILE)
+        for index, (version, view) in enumerate(zip(exam.versions, views, strict=True)):
+            if typst is not None and jobs is not None and pdf:
+                key_body = typst.body("key.typ.j2", view, index)
+                for stem, body in (("paper", paper_bodies[index]), ("key", key_body)):
+                    target = out / f"{stem}-{version.label}.pdf"
+                    jobs.submit(typst.document([body]), target)
+                    written.append(target)
+            save(f"paper-{version.label}.html", renderer.render("paper.html.j2", view))
+            save(f"paper-{version.label}.md", renderer.render("paper.md.j2", view))
+            save(f"key-{version.label}.html", renderer.render("key.html.j2", view))
+            if progress is not None:
+                progress(version.label)
+    finally:
+        if jobs is not None:
+            jobs.wait()
     save("answer-key.csv", answer_key_csv(exam))
     save("manifest.json", json.dumps(manifest(exam), ensure_ascii=False, indent=2) + "\n")
     return written
-
-
-def _pdf_writer() -> Callable[[str, Path, Path], None]:
-    try:
-        import weasyprint
-    except ImportError as exc:  # pragma: no cover - weasyprint is a runtime dependency
-        raise QbankError(f"--pdf needs WeasyPrint ({exc}); pip install weasyprint") from None
-    extra = weasyprint.CSS(string=PRINT_MATHML_CSS)
-
-    def write(source: str, target: Path, base: Path) -> None:
-        document = weasyprint.HTML(string=source, base_url=str(base))
-        document.write_pdf(target, stylesheets=[extra])
-
-    return write

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -184,29 +185,226 @@ def _embedded_fonts(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.slow
-def test_pdf_prints_traditional_chinese(tmp_path: Path) -> None:
-    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed")
+def _needs_typst_and_cjk_fonts() -> None:
+    pytest.importorskip("typst", reason="the typst package is not installed")
     if not any(
         Path(d).exists()
         for d in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto")
     ):
         pytest.skip("fonts-noto-cjk is not installed")
-    exam = fixture_exam()
-    exam = type(exam)(loaded=exam.loaded, selection=exam.selection, versions=exam.versions[:1])
-    write_paper(exam, tmp_path, pdf=True)
-    text = _pdf_text(tmp_path / "paper-A.pdf")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    _needs_typst_and_cjk_fonts()
+    out = tmp_path_factory.mktemp("pdf")
+    write_paper(fixture_exam(), out, pdf=True, class_pdf="id")
+    return out
+
+
+def test_pdf_prints_traditional_chinese(pdfs: Path) -> None:
+    text = _pdf_text(pdfs / "paper-A.pdf")
     for phrase in ("測驗", "姓名", "學號", "下列哪些是監督式學習"):
         assert phrase in text.replace("\n", "")
     assert "Fixture quiz" in text
-    fonts = _embedded_fonts(tmp_path / "paper-A.pdf")
-    assert any("CJK-TC" in name for name in fonts), fonts  # embedded, not just referenced
-    key_text = _pdf_text(tmp_path / "key-A.pdf").replace("\n", "")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed")
+    pages = len(pypdf.PdfReader(pdfs / "paper-A.pdf").pages)
+    assert pages == 3 and len(pypdf.PdfReader(pdfs / "key-A.pdf").pages) == 1
+    for page in range(1, pages + 1):  # the footer, with its space, numbers every page
+        assert f"Version A · {page} / {pages}" in text
+    fonts = _embedded_fonts(pdfs / "paper-A.pdf")
+    assert any("CJKtc" in name for name in fonts), fonts  # embedded, not just referenced
+    assert any("Math" in name for name in fonts), fonts  # formulas set in a math font
+    key_text = _pdf_text(pdfs / "key-A.pdf").replace("\n", "")
     assert "答案" in key_text and "選擇題" in key_text
-    again = tmp_path / "again"
-    write_paper(exam, again, pdf=True)
-    for name in ("paper-A.pdf", "key-A.pdf"):  # no creation date or random ids inside
-        assert (again / name).read_bytes() == (tmp_path / name).read_bytes()
+    assert "relu\\s*\\(x\\)" in key_text  # a regex key printed as written, not as markup
+
+
+def test_pdfs_are_reproducible_and_workers_change_nothing(pdfs: Path, tmp_path: Path) -> None:
+    written = write_paper(fixture_exam(), tmp_path, pdf=True, class_pdf="id", pdf_workers=2)
+    assert sorted(p.name for p in written if p.suffix == ".pdf") == sorted(
+        p.name for p in pdfs.glob("*.pdf")
+    )
+    for name in ("paper-A.pdf", "key-B.pdf", "class-papers.pdf"):  # no dates or random ids
+        assert (tmp_path / name).read_bytes() == (pdfs / name).read_bytes()
+
+
+def test_a_template_typst_rejects_is_a_clear_error(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    (custom / "key.typ.j2").write_text("#qb-nosuch({{ version }})\n", encoding="utf-8")
+    for workers in (1, 2):
+        with pytest.raises(QbankError) as caught:
+            write_paper(
+                fixture_exam(),
+                tmp_path / f"out{workers}",
+                templates=custom,
+                pdf=True,
+                pdf_workers=workers,
+            )
+        assert "key-A.pdf: typesetting failed (Typst): unknown variable: qb-nosuch" in str(
+            caught.value
+        )
+
+
+def _pages(path: Path) -> list[list[tuple[float, float, str]]]:
+    """Each page's text lines as (top, left, text), top to bottom, the footer left out."""
+    layout = pytest.importorskip("pdfminer.high_level", reason="pdfminer.six is not installed")
+    from pdfminer.layout import LTTextContainer, LTTextLine
+
+    pages = []
+    for page in layout.extract_pages(path):
+        lines = []
+        for box in page:
+            if not isinstance(box, LTTextContainer):
+                continue
+            for line in box:
+                if isinstance(line, LTTextLine) and line.y0 > 55 and line.get_text().strip():
+                    lines.append((page.height - line.y1, line.x0, line.get_text().strip()))
+        pages.append(sorted(lines))
+    return pages
+
+
+def test_pdf_pages_never_split_a_question(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from questionbank.bank import load_bank
+
+    spec = ROOT / "bank" / "exams" / "midterm.yaml"
+    from papers_support import fixture_exam as assemble_exam
+
+    exam = assemble_exam(spec, load_bank(ROOT / "bank"))
+    write_paper(exam, tmp_path, pdf=True)
+    pages = _pages(tmp_path / "paper-A.pdf")
+    assert len(pages) >= 4
+    sections = [line for page in pages for _, _, line in page if "points)" in line]
+    assert len(sections) == len(exam.versions[0].sections)
+    numbers = []
+    for n, page in enumerate(pages, start=1):
+        assert len(page) > 1, f"page {n} holds a single line: {page}"
+        if n > 1:
+            # A page starts with a question's number or a section's title, never with
+            # the rest of a question (a choice, an answer box) or a lone instruction.
+            first = page[0][2]
+            assert re.fullmatch(r"\d+\.", first) or "points)" in first, (n, first)
+        # A section's title is never the last thing on a page.
+        assert "points)" not in page[-1][2], (n, page[-1])
+        numbers += [int(t[:-1]) for _, x, t in page if re.fullmatch(r"\d+\.", t) and x < 60]
+    assert numbers == list(range(1, len(exam.versions[0].items) + 1))
+
+
+def test_class_pdf_sorts_by_id_and_starts_each_paper_on_a_sheet(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from papers_support import PER_STUDENT
+
+    exam = fixture_exam(PER_STUDENT)
+    labels = [v.label for v in exam.versions]
+    write_paper(exam, tmp_path, pdf=True, class_pdf="id")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed")
+    reader = pypdf.PdfReader(tmp_path / "class-papers.pdf")
+    firsts = []
+    for n, page in enumerate(reader.pages, start=1):
+        text = page.extract_text() or ""
+        found = re.search(r"Version (\S+) · 1 / (\d+)", text)
+        if found:
+            firsts.append((n, found.group(1)))
+    assert [label for _, label in firsts] == sorted(labels)
+    assert all(n % 2 == 1 for n, _ in firsts), firsts  # duplex: each on a fresh sheet
+    singles = sum(len(pypdf.PdfReader(tmp_path / f"paper-{x}.pdf").pages) for x in labels)
+    assert singles <= len(reader.pages) <= singles + len(labels)
+
+
+def test_class_order() -> None:
+    from questionbank.pdf import class_order
+
+    labels = ["s10", "s2", "b1", "s1"]
+    assert [labels[i] for i in class_order(labels, "id")] == ["b1", "s1", "s2", "s10"]
+    assert class_order(labels, "roster") == [0, 1, 2, 3]
+
+
+def test_worker_processes_only_for_a_class() -> None:
+    import os
+
+    from questionbank.pdf import default_workers
+
+    assert default_workers(0) == default_workers(9) == 1  # spawning costs more than it saves
+    assert default_workers(300) == min(len(os.sched_getaffinity(0)), 4)
+
+
+def _chars(path: Path) -> list[tuple[str, float, float, float, float, float]]:
+    """Every glyph of page 1 as (text, left, right, bottom, top, size)."""
+    layout = pytest.importorskip("pdfminer.high_level", reason="pdfminer.six is not installed")
+    from pdfminer.layout import LTChar
+
+    def walk(node: object) -> list[LTChar]:
+        if isinstance(node, LTChar):
+            return [node]
+        return [c for child in getattr(node, "_objs", []) for c in walk(child)]
+
+    page = next(iter(layout.extract_pages(path)))
+    return [(c.get_text(), c.x0, c.x1, c.y0, c.y1, c.size) for c in walk(page)]
+
+
+def _typeset(tmp_path: Path, markdown: str) -> Path:
+    from questionbank.pdf import TypstPapers
+    from questionbank.render_paper import PaperRenderer
+    from questionbank.typst_markup import TypstText
+
+    papers = TypstPapers(PaperRenderer().html_env.loader)  # type: ignore[arg-type]
+    target = tmp_path / "formula.pdf"
+    target.write_bytes(papers.compile(papers.document([TypstText().markup(markdown)])))
+    return target
+
+
+def test_pdf_formula_layout_has_limits_and_scripts(tmp_path: Path) -> None:
+    """The conv2d sum: limits under and over the sigma, scripts raised and lowered."""
+    _needs_typst_and_cjk_fonts()
+    pdf = _typeset(tmp_path, "$$y_{i} = \\sum_{u=0}^{k_H-1} x_{i+u}^{2}$$")
+    chars = _chars(pdf)
+    text = "".join(c[0] for c in chars)
+    assert "∑" in text
+
+    def one(symbol: str) -> tuple[str, float, float, float, float, float]:
+        found = [c for c in chars if c[0] == symbol]
+        assert found, (symbol, text)
+        return found[0]
+
+    sigma = one("∑")
+    below = one("𝑢")  # the first u is the lower limit's
+    above = one("𝑘")
+    assert below[4] <= sigma[3] + 1  # under the sign
+    assert above[3] >= sigma[4] - 1  # over it
+    for limit in (below, above):  # centred on it, and smaller
+        assert sigma[1] - 2 < (limit[1] + limit[2]) / 2 < sigma[2] + 2
+        assert limit[5] < sigma[5]
+    x = one("𝑥")
+    squared = next(c for c in chars if c[0] == "2" and c[1] > x[2] - 1)
+    assert squared[3] > x[3] + 1 and squared[5] < x[5]  # raised and smaller
+    y = one("𝑦")
+    i = next(c for c in chars if c[0] == "𝑖" and c[1] > y[2] - 1)
+    assert i[3] < y[3] and i[5] < y[5]  # lowered and smaller
+    assert y[1] < sigma[1] < x[1]  # the order a reader sees
+
+
+def test_pdf_inline_formula_keeps_script_positions(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    chars = _chars(_typeset(tmp_path, "比較 $e^{-x}$ 與 $w_{11}$"))
+    e = next(c for c in chars if c[0] == "𝑒")
+    minus = next(c for c in chars if c[0] == "−")
+    assert minus[3] > e[3] + 1 and minus[5] < e[5]  # the exponent's minus sign, raised
+    w = next(c for c in chars if c[0] == "𝑤")
+    ones = [c for c in chars if c[0] == "1" and c[1] > w[1]]
+    assert len(ones) == 2 and all(c[3] < w[3] and c[5] < w[5] for c in ones)
+    assert "比較" in "".join(c[0] for c in chars)
+
+
+def test_bank_text_cannot_run_typst(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    hostile = '#read("/etc/passwd") [x] *bold* <l> @ref // not a comment \\ $\\text{#eval("1")}$'
+    text = "".join(c[0] for c in _chars(_typeset(tmp_path, hostile)))
+    assert '#read("/etc/passwd")' in text.replace(" ", "").replace("”", '"').replace("“", '"')
+    assert "root:" not in text and "//notacomment" in text.replace(" ", "")
+    assert "bold" in text and "#eval" in text
 
 
 @pytest.mark.browser
@@ -246,3 +444,161 @@ def test_paper_renders_in_headless_chromium(rendered: Path, tmp_path: Path) -> N
     # a rendered paper is mostly white with a fair amount of black text on it
     assert histogram[255] > 0.5 * image.size[0] * image.size[1]
     assert dark > 2000
+
+
+def test_markdown_paper_cues_and_counts(rendered: Path) -> None:
+    md = (rendered / "paper-A.md").read_text(encoding="utf-8")
+    assert "是非 / True or false: ____________ (T / F)" in md
+    assert "答案(可複選) / Answer (all that apply): ____________" in md
+    assert "答案 / Answer: ____________ params" in md
+    assert "(2 points)" in md and "(1 points)" not in md and "1 questions" not in md
+    html = (rendered / "paper-A.html").read_text(encoding="utf-8")
+    assert "Version <strong>A</strong>" in html and 'string-set: version-label "Version "' in html
+
+
+@pytest.mark.parametrize(
+    ("latex", "typst"),
+    [
+        ("x_i^2", "attach(x, b: i, t: 2)"),
+        (
+            "\\sum_{u=0}^{k_H-1} w_{u}",
+            "attach(sum, b: u = 0, t: attach(k, b: H) - 1) attach(w, b: u)",
+        ),
+        ("\\frac{1}{1+e^{-x}}", "frac(1, 1 + attach(e, t: - x))"),
+        ("\\tfrac12", "inline(frac(1, 2))"),
+        ("\\hat y \\tilde{x}", "hat(y) tilde(x)"),
+        ("\\Bigl\\lfloor \\frac{n}{s} \\Bigr\\rfloor", "lr(⌊ frac(n, s) ⌋)"),
+        ("\\left( a \\right.", "lr(\\( a)"),
+        ("\\text{out}, a/b", '"out" \\, a \\/ b'),
+        ("\\mathbb{E}[x]", "bb(E) \\[ x \\]"),
+        ("\\epsilon \\varepsilon", "epsilon.alt epsilon"),
+        ("\\operatorname{softmax}(z)", 'op("softmax", limits: #false) \\( z \\)'),
+        ('\\text{"#x"}', '"\\"#x\\""'),
+    ],
+    ids=[
+        "scripts",
+        "limits",
+        "fraction",
+        "digit-args",
+        "accents",
+        "big-fences",
+        "null-fence",
+        "text-and-slash",
+        "blackboard",
+        "epsilon",
+        "operatorname",
+        "quoted-text",
+    ],
+)
+def test_latex_to_typst(latex: str, typst: str) -> None:
+    from questionbank.typst_math import latex_to_typst
+
+    assert latex_to_typst(latex) == typst
+
+
+@pytest.mark.parametrize(
+    ("latex", "message"),
+    [
+        ("\\unknownmacro x", "unknown macro \\unknownmacro"),
+        ("x^", "an argument is missing"),
+        ("x \\left", "the formula ends where an argument was expected"),
+        ("{x", "a group is not closed with }"),
+        ("x}", "a } closes nothing"),
+        ("\\left( x", "a group is not closed with"),
+        ("x_1_2", "double subscript"),
+    ],
+    ids=[
+        "unknown",
+        "dangling-script",
+        "missing-argument",
+        "open-group",
+        "stray-brace",
+        "left-alone",
+        "double-sub",
+    ],
+)
+def test_unsupported_math_is_reported_and_printed_as_source(latex: str, message: str) -> None:
+    from questionbank.typst_markup import math
+    from questionbank.typst_math import UnsupportedMath, latex_to_typst
+
+    with pytest.raises(UnsupportedMath) as caught:
+        latex_to_typst(latex)
+    assert message in str(caught.value)
+    assert math(latex, display=False).startswith("#raw(")
+
+
+def _bank_strings(paths: list[Path]) -> list[str]:
+    """Every string in these YAML files (texts, choices, explanations, ids, …)."""
+    import yaml
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in paths:
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_formula_of_the_bank_typesets() -> None:
+    """All math in the shipped bank (and the fixtures) converts and compiles in Typst."""
+    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+    from questionbank.typst_math import latex_to_typst
+
+    paths = sorted([*(ROOT / "bank").rglob("*.yaml"), *(ROOT / "tests/fixtures").rglob("*.yaml")])
+    formulas = {
+        found.group(1) or found.group(2)
+        for text in _bank_strings(paths)
+        for found in re.finditer(r"\$\$(.+?)\$\$|\$(.+?)\$", text, re.DOTALL)
+    }
+    assert len(formulas) > 300
+    compiler = typst.Compiler()
+    failures = []
+    for latex in sorted(formulas):
+        source = "$" + latex_to_typst(latex) + "$"
+        try:
+            compiler.compile(input=source.encode(), format="svg")
+        except typst.TypstError as exc:
+            failures.append(f"{latex!r} -> {source}: {exc.message}")
+    assert failures == []
+
+
+def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
+    _needs_typst_and_cjk_fonts()
+    from click.testing import CliRunner
+    from papers_support import BANK, PER_STUDENT
+
+    from questionbank.cli import cli
+
+    args = ["--bank", str(BANK), "paper", str(PER_STUDENT), "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--class-pdf", "roster"])
+    assert result.exit_code == 0, result.output
+    assert "3 version(s), 12 files written" in result.output
+    assert (tmp_path / "class-papers.pdf").read_bytes().startswith(b"%PDF-")
+    assert not list(tmp_path.glob("paper-*.pdf"))  # --class-pdf alone: no per-version PDFs
+    bad = CliRunner().invoke(cli, [*args, "--class-pdf", "seat"])
+    assert bad.exit_code == 2 and "'seat' is not one of 'id', 'roster'" in bad.output
+
+
+@pytest.mark.slow
+def test_every_text_of_the_bank_is_valid_typst_markup() -> None:
+    """Each string of every bank file, as Typst markup, compiles: escaping never leaks."""
+    typst = pytest.importorskip("typst", reason="the typst package is not installed")
+    from questionbank.typst_markup import TypstText
+
+    texts = _bank_strings(sorted((ROOT / "bank").rglob("*.yaml")))
+    assert len(texts) > 1000
+    convert = TypstText()
+    source = "\n\n".join(f"#block[{convert.markup(text)}]" for text in texts)
+    try:
+        typst.Compiler().compile(input=source.encode(), format="svg")
+    except typst.TypstError as exc:
+        pytest.fail(f"{exc.message}\n{exc.diagnostic[:2000]}")
