@@ -257,11 +257,32 @@ def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
         except BlockingIOError:
             os.close(fd)
             continue
-        if uid in _uids_in_use():  # e.g. a server of an older qbank that takes no lock
+        if _held_by_older_qbank(uid) or uid in _uids_in_use():
             os.close(fd)
             continue
         return uid, fd
     raise IsolationError(errno.EUSERS, "no free sandbox uid")
+
+
+def _held_by_older_qbank(uid: int) -> bool:
+    """Whether a qbank before this one (which locked /tmp/qbank-uid-N.lock) holds uid.
+
+    The old lock is only looked at: opened without creating it and without following a
+    link, so a file planted there can neither redirect nor block anything but that uid."""
+    try:
+        fd = os.open(
+            Path(tempfile.gettempdir(), f"qbank-uid-{uid}.lock"),
+            os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+        )
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def drop_privileges(uid: int) -> None:
