@@ -213,7 +213,17 @@ def paper(ctx: click.Context, spec: str, out: str, pdf: bool, templates: str | N
     written = write_paper(
         exam, Path(out), templates=Path(templates) if templates else None, pdf=pdf
     )
+    written += _sheets(exam, out, templates)
     click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
+
+
+def _sheets(exam: Any, out: str, templates: str | None) -> list[Any]:
+    """Answer sheets for qbank scan: sheet-V.html/.pdf and sheet-layout.json."""
+    from pathlib import Path
+
+    from questionbank.sheet_render import write_sheets
+
+    return write_sheets(exam, Path(out), templates=Path(templates) if templates else None)
 
 
 @cli.command(name="export")
