@@ -341,6 +341,50 @@ def grade_sheet(
         _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
 
 
+@cli.command()
+@click.argument("scans", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option(
+    "--paper",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="The folder `qbank paper` wrote (sheet-layout.json, answer-key.csv).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for responses.csv, review.csv, scan-report.html and the page pictures.",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: the cores).")
+def scan(scans: tuple[str, ...], paper: str, out: str, jobs: int | None) -> None:
+    """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into responses.csv.
+
+    Every uncertain cell goes to review.csv; write decisions there and run again."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from questionbank.scan import run, summary
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("reading pages", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        outcome = run(
+            [Path(s) for s in scans], Path(paper), Path(out), jobs=jobs, on_progress=advance
+        )
+    text, notes = summary(outcome)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{text}; see {out}/scan-report.html")
+    if outcome.open_items:
+        _fail(f"{len(outcome.open_items)} item(s) in {out}/review.csv need a decision")
+
+
 _LANG = click.Choice(["en", "zh-TW", "both"])
 # quiz and review ask questions the same way, so they share this option.
 _question_lang = click.option(
