@@ -19,6 +19,7 @@ from questionbank.answer_sheet import parse_payload
 from questionbank.scan_decide import Cell, Reading, classify, read_choice, read_digits
 from questionbank.scan_image import (
     PX_PER_PT,
+    Floats,
     Gray,
     PageRef,
     darkness,
@@ -117,8 +118,11 @@ def _readings(cells: list[Cell], types: dict[int, str]) -> dict[str, Reading]:
     return readings
 
 
-def _draw(warped: Gray, layout: dict[str, Any], result: PageResult, layouts: Layouts) -> None:
-    colour = cv2.cvtColor(warped, cv2.COLOR_GRAY2BGR)
+def _draw(dark: Floats, layout: dict[str, Any], result: PageResult, layouts: Layouts) -> None:
+    # Drawn on the paper-normalised page in 9 grey levels: the paper becomes pure white,
+    # so the PNGs stay small and quick to write, and show what the rules measured.
+    levels = np.rint(dark * 8) * (255 / 8)
+    colour = cv2.cvtColor((255 - levels).astype(np.uint8), cv2.COLOR_GRAY2BGR)
     flagged = {n for n, r in result.readings.items() if r.value is None}
     boxes: dict[str, list[float]] = {}
     for bubble, cell in zip(layout["bubbles"], result.cells, strict=True):
@@ -131,7 +135,7 @@ def _draw(warped: Gray, layout: dict[str, Any], result: PageResult, layouts: Lay
         elif cell.state == "ambiguous":
             cv2.circle(colour, (round(x), round(y)), round(r + 3), ORANGE, 3)
     pad = 6 * PX_PER_PT
-    height, width = warped.shape
+    height, width = dark.shape
     stem = safe_name(result.ref)
     for row in sorted(flagged):
         x0, y0, x1, y1 = boxes[row]
@@ -199,5 +203,5 @@ def process(ref: PageRef, layouts: Layouts) -> PageResult:
     cells = classify([(b["field"], b["value"]) for b in bubbles], samples)
     result = PageResult(ref, "ok", "", sheet, page, cells=cells)
     result.readings = _readings(cells, layouts.types.get(sheet, {}))
-    _draw(warped, layout, result, layouts)
+    _draw(dark, layout, result, layouts)
     return result

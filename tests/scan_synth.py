@@ -172,9 +172,8 @@ def _stray(image: np.ndarray, rng: np.random.Generator, ppt: float, level: float
     angle, length = rng.uniform(0, np.pi), rng.uniform(8, 40) * ppt
     x1 = float(np.clip(x0 + length * np.cos(angle) * (1 if x0 > 100 * ppt else 0.1), 0, w - 1))
     y1 = float(np.clip(y0 + length * np.sin(angle), 0, h - 1))
-    mask = np.zeros_like(image, np.float32)
-    cv2.line(mask, (round(x0), round(y0)), (round(x1), round(y1)), level, max(1, round(ppt)))
-    image[:] = (image * (1 - mask)).astype(np.uint8)
+    grey = round(255 * (1 - level))
+    cv2.line(image, (round(x0), round(y0)), (round(x1), round(y1)), grey, max(1, round(ppt)))
 
 
 def mark_page(
@@ -241,15 +240,19 @@ def scan(image: np.ndarray, style: Style, rng: np.random.Generator) -> np.ndarra
         canvas, matrix, (cw, ch), flags=cv2.INTER_LINEAR, borderValue=250
     ).astype(np.float32)
     if style.light:
-        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+        # A smooth gradient: made small, then stretched over the page.
+        yy, xx = np.mgrid[0:64, 0:64].astype(np.float32) / 64
         phi = rng.uniform(0, 2 * np.pi)
-        ramp = (xx * np.cos(phi) + yy * np.sin(phi)) / np.hypot(cw, ch) + 0.5
-        out *= 1.0 - style.light * np.clip(ramp, 0, 1)
+        ramp = np.clip((xx - 0.5) * np.cos(phi) + (yy - 0.5) * np.sin(phi) + 0.5, 0, 1)
+        out *= 1.0 - style.light * cv2.resize(ramp, (cw, ch), interpolation=cv2.INTER_LINEAR)
     if style.blur:
         out = cv2.GaussianBlur(out, (0, 0), style.blur * style.dpi / 150)
     if style.noise:
-        out += rng.normal(0, style.noise, out.shape).astype(np.float32)
-    return np.clip(out, 0, 255).astype(np.uint8)
+        noise = np.empty(out.shape, np.float32)
+        cv2.setRNGSeed(int(rng.integers(1 << 30)))
+        cv2.randn(noise, 0.0, float(style.noise))
+        out += noise
+    return cv2.convertScaleAbs(np.clip(out, 0, 255))
 
 
 def encode(image: np.ndarray, style: Style) -> bytes:

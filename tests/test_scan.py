@@ -165,8 +165,12 @@ def test_degraded_scans_flag_instead_of_guessing_and_review_decisions_apply(
         name = f"s{n:02d}.jpg"
         (scans / name).write_bytes(encode(image, replace(style, jpeg=style.jpeg or 80)))
         truths[name] = truth
-    (scans / "s03-again.jpg").write_bytes((scans / "s03.jpg").read_bytes())
-    truths["s03-again.jpg"] = truths["s03.jpg"]
+    # A clean page scanned twice: identical readings, kept once.
+    twice, style, truth = _make_pages(paper, 1, ["clean"], seed=6, partial=0.0)[0]
+    pages.append((twice, style, truth))
+    for name in ("twice.png", "twice-again.png"):
+        (scans / name).write_bytes(encode(twice, replace(style, jpeg=None)))
+        truths[name] = truth
     cv2.imwrite(str(scans / "blank.png"), blank_page(150, np.random.default_rng(0)))
     out = tmp_path / "out"
     code, output = _scan(str(scans), "--paper", str(paper), "--out", str(out))
