@@ -17,8 +17,8 @@ The rules, in order:
 2. **filled** when mean ≥ 0.2, peak ≥ 0.2 and evenness ≥ 0.8: the graphite covers the
    circle (a light pencil still counts: the test is how even, not how black).
 3. otherwise **ambiguous**, and flagged for review, never guessed: a dark but uneven
-   mark is "a tick, a cross or a stroke rather than a fill"; the rest is "a light or
-   partial mark, or an erasure not clean".
+   mark (a partial fill, a tick, a cross: students mean these as answers, or as
+   cancellations) or a faint one (a light mark, an erasure not clean).
 
 A row then reads: one filled bubble, or none (omitted); two on a single-answer row, an
 ambiguous bubble, a broken digit column of the id or of a numeric grid are flagged.
@@ -36,8 +36,8 @@ EMPTY_PEAK = 0.16
 EMPTY_MEAN = 0.12
 FILLED_MIN = 0.2
 FILLED_EVENNESS = 0.8
-STROKE = "a tick, a cross or a stroke rather than a fill"
-FAINT = "a light or partial mark, or an erasure not clean"
+STROKE = "dark but uneven: a partial fill, a tick or a cross"
+FAINT = "faint: a light mark, or an erasure not clean"
 
 
 @dataclass(frozen=True)
