@@ -66,9 +66,8 @@ def write_sheets(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     every: list[SheetPage] = []
-    html_writer = _pdf_writer() if pdf else None
+    options = exam.loaded.spec.sheet
     for version in exam.versions:
-        options = exam.loaded.spec.sheet
         pages = sheet_pages(
             exam,
             version,
@@ -77,12 +76,11 @@ def write_sheets(
             numeric_digits=options.numeric_grid,
         )
         every += pages
-        source = sheet_html(renderer, pages)
         target = out / f"sheet-{version.label}.html"
-        target.write_text(source, encoding="utf-8", newline="\n")
+        target.write_text(sheet_html(renderer, pages), encoding="utf-8", newline="\n")
         written.append(target)
-        if html_writer is not None:
-            written.append(html_writer(source, out / f"sheet-{version.label}.pdf"))
+    if pdf:
+        written += _write_pdfs(sheet_html(renderer, every), every, out)
     layout = out / LAYOUT_FILE
     text = json.dumps(layout_document(exam_hash, every), ensure_ascii=False, indent=1)
     layout.write_text(text + "\n", encoding="utf-8", newline="\n")
@@ -90,11 +88,29 @@ def write_sheets(
     return written
 
 
-def _pdf_writer() -> Any:
+def _write_pdfs(source: str, pages: list[SheetPage], out: Path) -> list[Path]:
+    """Every sheet rendered in one WeasyPrint pass (its start-up is most of the cost of a
+    one-page document, and a roster has hundreds), then split into sheet-V.pdf files."""
+    import pypdfium2 as pdfium
     import weasyprint
 
-    def write(source: str, target: Path) -> Path:
-        weasyprint.HTML(string=source).write_pdf(target)
-        return target
-
-    return write
+    combined = weasyprint.HTML(string=source).write_pdf()
+    document = pdfium.PdfDocument(combined)
+    written: list[Path] = []
+    try:
+        if len(document) != len(pages):
+            raise RuntimeError(f"{len(document)} PDF pages for {len(pages)} sheet pages")
+        first = 0
+        while first < len(pages):
+            sheet = pages[first].sheet
+            count = pages[first].pages
+            single = pdfium.PdfDocument.new()
+            single.import_pages(document, list(range(first, first + count)))
+            target = out / f"sheet-{sheet}.pdf"
+            single.save(str(target))
+            single.close()
+            written.append(target)
+            first += count
+    finally:
+        document.close()
+    return written
