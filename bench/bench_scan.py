@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -144,6 +145,13 @@ def evaluate(outcome: Outcome, truths: dict[str, dict]) -> dict[str, Any]:
     }
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its (joined) worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=2000)
@@ -167,8 +175,10 @@ def main() -> None:
         decode = time.perf_counter() - started
 
         started = time.perf_counter()
+        cpu = _cpu()
         outcome = run([root / "scans"], paper, root / "out", jobs=args.jobs)
         elapsed = time.perf_counter() - started
+        cpu = _cpu() - cpu
         pages = len(outcome.results)
         figures = evaluate(outcome, truths)
 
@@ -177,6 +187,11 @@ def main() -> None:
         f"qbank scan: {pages} pages in {elapsed:.1f} s = {pps:.1f} pages/s with {args.jobs} jobs "
         f"(target >= {TARGET_PPS:.0f}); baseline imread alone {decode:.1f} s "
         f"(ratio {elapsed / max(decode, 1e-9):.1f}x)"
+    )
+    # CPU seconds are what the load of other users on this shared machine does not change.
+    print(
+        f"CPU: {cpu:.1f} s for {pages} pages = {1000 * cpu / pages:.0f} ms per page, so "
+        f"{args.jobs / (cpu / pages):.1f} pages/s on {args.jobs} free cores"
     )
     print(f"silent errors: {len(figures['silent'])} (target 0)")
     for line in figures["silent"][:20]:

@@ -274,11 +274,11 @@ def assemble(
         pages_of.setdefault(sheet, set()).add(page)
     for result in results:
         page_key = f"{result.ref.path.name}#{result.ref.index + 1}/page"
-        if decisions.get(page_key, "").lower() == IGNORE:
-            review.flag(_page_item(result, "page", "", "page set aside by the reviewer"), _ignore)
-            continue
         if result.status != "ok":
             review.flag(_page_item(result, "page", "", result.message), _ignore)
+            continue
+        if decisions.get(page_key, "").lower() == IGNORE:
+            review.flag(_page_item(result, "page", "", "page set aside by the reviewer"), _ignore)
             continue
         types = layouts.types.get(result.sheet, {})
         student: str | None = result.sheet

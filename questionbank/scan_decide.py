@@ -11,9 +11,9 @@ same on every one) is subtracted. Per bubble, over the inner 72 % of its radius:
 
 The rules, in order:
 
-1. **empty** when peak < 0.16 and mean < 0.12: nothing inside is darker than a sixth of
+1. **empty** when peak < 0.11 and mean < 0.1: nothing inside is darker than a ninth of
    the way from paper to ink. A cleanly erased mark leaves a faint, even residue and so
-   counts as empty.
+   counts as empty (a less clean one is flagged as faint).
 2. **filled** when mean ≥ 0.2, peak ≥ 0.2 and evenness ≥ 0.8: the graphite covers the
    circle (a light pencil still counts: the test is how even, not how black).
 3. otherwise **ambiguous**, and flagged for review, never guessed: a dark but uneven
@@ -32,8 +32,8 @@ import numpy as np
 
 from questionbank.scan_image import Floats
 
-EMPTY_PEAK = 0.16
-EMPTY_MEAN = 0.12
+EMPTY_PEAK = 0.11
+EMPTY_MEAN = 0.1
 FILLED_MIN = 0.2
 FILLED_EVENNESS = 0.8
 STROKE = "dark but uneven: a partial fill, a tick or a cross"

@@ -81,8 +81,11 @@ def load_page(ref: PageRef) -> Gray | None:
         return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     # A 300 dpi scan decodes at half size in half the time (JPEG's DCT scaling), and
     # 150 dpi is more than the 144 dpi page the bubbles are measured on.
-    with Image.open(ref.path) as probe:
-        large = probe.width >= 2400
+    try:
+        with Image.open(ref.path) as probe:
+            large = probe.width >= 2400
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None  # not an image (PIL reads only the header here)
     flags = cv2.IMREAD_REDUCED_GRAYSCALE_2 if large else cv2.IMREAD_GRAYSCALE
     return cv2.imread(str(ref.path), flags)
 

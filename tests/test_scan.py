@@ -102,10 +102,11 @@ def test_clean_scans_grade_to_the_scores_the_answers_deserve(paper: Path, tmp_pa
     pages = _make_pages(paper, 8, ["clean"], seed=1, partial=0.0)
     scans = tmp_path / "scans"
     scans.mkdir()
-    for n, (image, style, _) in enumerate(pages[:5]):
+    for n, (image, style, _) in enumerate(pages[:4]):
         (scans / f"page{n}.{'png' if style.jpeg is None else 'jpg'}").write_bytes(
             encode(image, style)
         )
+    cv2.imwrite(str(scans / "page4.tif"), pages[4][0])
     write_pdf([image for image, _, _ in pages[5:]], scans / "feeder.pdf")
     code, output = _scan(
         str(scans), "--paper", str(paper), "--out", str(tmp_path / "out"), "--jobs", "2"
@@ -260,6 +261,19 @@ def test_a_sheet_of_another_exam_and_a_per_student_sheet(paper: Path, tmp_path: 
         ("s1102", "s1102"),
     ]
     assert all(t["cells"] for _, _, t in theirs) and MARKED
+
+
+def test_a_file_that_is_not_an_image_is_listed_for_review(paper: Path, tmp_path: Path) -> None:
+    (tmp_path / "torn.jpg").write_bytes(b"not a jpeg")
+    code, output = _scan(
+        str(tmp_path / "torn.jpg"), "--paper", str(paper), "--out", str(tmp_path / "out")
+    )
+    assert code == 1 and "Traceback" not in output
+    with (tmp_path / "out" / "review.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["item"], r["problem"]) for r in rows] == [
+        ("torn.jpg#1/page", "the file cannot be decoded as an image")
+    ]
 
 
 @pytest.mark.parametrize(
