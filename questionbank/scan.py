@@ -261,6 +261,15 @@ def _ignore(decision: str) -> str | None:
     return decision if decision.lower() == IGNORE else None
 
 
+def _duplicate(review: _Review, results: list[PageResult], student: str, what: str) -> None:
+    """Flag every page of a duplicate student; 'ignore' on the wrong ones settles it."""
+    for result in results:
+        item = _page_item(
+            result, "page", "", f"duplicate student: {student} {what}", student=student
+        )
+        review.flag(item, _ignore)
+
+
 def assemble(
     results: list[PageResult], layouts: Layouts, question_count: int, decisions: dict[str, str]
 ) -> Outcome:
@@ -330,18 +339,8 @@ def assemble(
         versions = sorted({s for s, _ in sheets})
         ok = True
         if len(versions) > 1:
-            for copies in sheets.values():
-                for result, _ in copies:
-                    review.flag(
-                        _page_item(
-                            result,
-                            "page",
-                            "",
-                            f"duplicate student: {student} has sheets {', '.join(versions)}",
-                            student=student,
-                        ),
-                        _ignore,
-                    )
+            every = [result for copies in sheets.values() for result, _ in copies]
+            _duplicate(review, every, student, f"has sheets {', '.join(versions)}")
             held.add(student)
             continue
         version = versions[0]
@@ -350,18 +349,12 @@ def assemble(
             distinct = {json.dumps(a, sort_keys=True) for _, a in copies}
             if len(distinct) > 1:
                 names = ", ".join(r.ref.name for r, _ in copies)
-                for result, _ in copies:
-                    review.flag(
-                        _page_item(
-                            result,
-                            "page",
-                            "",
-                            f"duplicate student: {student} sheet {version} page {page} "
-                            f"read differently on {names}",
-                            student=student,
-                        ),
-                        _ignore,
-                    )
+                _duplicate(
+                    review,
+                    [r for r, _ in copies],
+                    student,
+                    f"sheet {version} page {page} read differently on {names}",
+                )
                 ok = False
                 continue
             if len(copies) > 1:

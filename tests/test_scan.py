@@ -304,3 +304,44 @@ def test_bad_input_is_one_clear_message(
     assert code == 1
     assert message in output
     assert "Traceback" not in output
+
+
+def test_a_duplicate_student_is_flagged_and_settled_by_ignoring_one_page(
+    paper: Path, tmp_path: Path
+) -> None:
+    layout, types = _layout(paper), key_types(paper)
+    rng, nrng = random.Random(7), np.random.default_rng(7)
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    answers = []
+    for n in range(2):  # two different papers, the same student id filled in
+        style = replace(style_for("clean", rng), partial=0.0)
+        page = layout["sheets"][0]
+        image, meant, _ = fill_page(paper, page, types["A"], style, rng, nrng, "411000777")
+        (scans / f"d{n}.png").write_bytes(encode(image, replace(style, jpeg=None)))
+        answers.append(meant)
+    assert answers[0] != answers[1]
+    out = tmp_path / "out"
+    code, _ = _scan(str(scans), "--paper", str(paper), "--out", str(out))
+    assert code == 1
+    with (out / "review.csv").open(encoding="utf-8") as handle:
+        items = list(csv.DictReader(handle))
+    assert [(i["item"], i["problem"]) for i in items] == [
+        (
+            f"d{n}.png#1/page",
+            "duplicate student: 411000777 sheet A page 1 read differently on d0.png p1, d1.png p1",
+        )
+        for n in range(2)
+    ]
+    assert (out / "responses.csv").read_text(encoding="utf-8").count("\n") == 1  # header only
+    items[0]["decision"] = "ignore"
+    with (out / "review.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(items[0]))
+        writer.writeheader()
+        writer.writerows(items)
+    code, output = _scan(str(scans), "--paper", str(paper), "--out", str(out))
+    assert code == 0, output
+    with (out / "responses.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1 and rows[0]["student_id"] == "411000777"
+    assert all(rows[0][str(q)] == a for q, a in answers[1].items())
