@@ -265,7 +265,17 @@ def paper(
         class_pdf=class_pdf,
         pdf_workers=None,
     )
+    written += _sheets(exam, out, templates)
     click.echo(f"{len(exam.versions)} version(s), {len(written)} files written to {out}")
+
+
+def _sheets(exam: Any, out: str, templates: str | None) -> list[Any]:
+    """Answer sheets for qbank scan: sheet-V.html/.pdf and sheet-layout.json."""
+    from pathlib import Path
+
+    from questionbank.sheet_render import write_sheets
+
+    return write_sheets(exam, Path(out), templates=Path(templates) if templates else None)
 
 
 @cli.command(name="export")
@@ -381,6 +391,50 @@ def grade_sheet(
         for problem in graded.problems:
             click.echo(str(problem), err=True)
         _fail(f"{len(graded.problems)} malformed row(s) skipped (listed above and in the report)")
+
+
+@cli.command()
+@click.argument("scans", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option(
+    "--paper",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="The folder `qbank paper` wrote (sheet-layout.json, answer-key.csv).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="Folder for responses.csv, review.csv, scan-report.html and the page pictures.",
+)
+@click.option("--jobs", type=click.IntRange(1, 64), help="Worker processes (default: the cores).")
+def scan(scans: tuple[str, ...], paper: str, out: str, jobs: int | None) -> None:
+    """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into responses.csv.
+
+    Every uncertain cell goes to review.csv; write decisions there and run again."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from questionbank.scan import run, summary
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("reading pages", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        outcome = run(
+            [Path(s) for s in scans], Path(paper), Path(out), jobs=jobs, on_progress=advance
+        )
+    text, notes = summary(outcome)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"{text}; see {out}/scan-report.html")
+    if outcome.open_items:
+        _fail(f"{len(outcome.open_items)} item(s) in {out}/review.csv need a decision")
 
 
 _LANG = click.Choice(["en", "zh-TW", "both"])

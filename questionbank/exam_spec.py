@@ -131,6 +131,19 @@ class Shuffle(_Spec):
     )
 
 
+class SheetOptions(_Spec):
+    id_digits: Annotated[int, Field(ge=1, le=12)] = Field(
+        default=9, description="Digit columns of the answer sheet's student-id bubble grid."
+    )
+    numeric_grid: Annotated[int, Field(ge=0, le=8)] = Field(
+        default=0,
+        description=(
+            "Digit columns of a bubble grid (with sign and decimal point) under each numeric "
+            "question on the answer sheet; 0: a write-in box only."
+        ),
+    )
+
+
 class ExamSpec(_Spec):
     title: models.LocalizedText = Field(description="The paper's title.")
     course: str | None = Field(default=None, description="Printed in the header.")
@@ -153,6 +166,9 @@ class ExamSpec(_Spec):
     )
     shuffle: Shuffle = Field(default_factory=Shuffle, description="What versions reorder.")
     sections: list[Section] = Field(min_length=1, description="The paper's sections, in order.")
+    sheet: SheetOptions = Field(
+        default_factory=SheetOptions, description="The printed answer sheet (qbank scan)."
+    )
 
     _lang = field_validator("lang", mode="before")(_listify)
 
@@ -168,6 +184,7 @@ _KEYS: dict[str, list[str]] = {
     "section": [f.alias or n for n, f in Section.model_fields.items()],
     "from": [f.alias or n for n, f in Filter.model_fields.items()],
     "shuffle": [f.alias or n for n, f in Shuffle.model_fields.items()],
+    "sheet": [f.alias or n for n, f in SheetOptions.model_fields.items()],
 }
 
 
@@ -220,6 +237,7 @@ def _unknown_keys(data: MarkedMap, file: str) -> list[Problem]:
 
     check(data, "spec")
     check(data.get("shuffle"), "shuffle")
+    check(data.get("sheet"), "sheet")
     sections = data.get("sections")
     if isinstance(sections, MarkedList):
         for section in sections:

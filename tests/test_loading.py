@@ -68,7 +68,7 @@ def test_alias_bomb_is_refused_fast_and_small(in_tmp: Path) -> None:
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     script = (
-        "import resource, time, sys\n"
+        "import time, sys\n"
         "from pathlib import Path\n"
         "from questionbank.bank import load_bank\n"
         "from questionbank.errors import InputError\n"

@@ -194,7 +194,8 @@ def test_cli_paper_writes_everything(tmp_path: Path) -> None:
         cli, ["--bank", str(BANK), "paper", str(SPEC), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
-    assert "2 version(s), 8 files written" in result.output
+    # 8 paper files + sheet-A/B.html, sheet-A/B.pdf and sheet-layout.json
+    assert "2 version(s), 13 files written" in result.output
     rows = list(csv.reader((tmp_path / "answer-key.csv").open(encoding="utf-8")))
     assert rows[0] == ["version", "number", "question_id", "type", "answer", "points"]
     kinds = {r[3]: r[4] for r in rows[1:]}
