@@ -82,6 +82,35 @@ def _from_expected(spec: TaskSpec, cases: list[models.CodeCase]) -> PreparedTask
     return PreparedTask(spec, tuple(prepared), digest.hexdigest()[:16])
 
 
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "case": "case",
+        "result": "result",
+        "time": "time",
+        "passed": "passed",
+        "failed": "failed",
+        "same": "the same",
+        "inputs": "inputs: ",
+        "printed": "printed:",
+        "note": "note: ",
+        "summary": "{passed}/{total} public cases passed. Hidden cases are run only when your "
+        "work is graded.",
+    },
+    "zh-TW": {
+        "case": "測資",
+        "result": "結果",
+        "time": "時間",
+        "passed": "通過",
+        "failed": "未通過",
+        "same": "同上",
+        "inputs": "輸入：",
+        "printed": "印出：",
+        "note": "注意：",
+        "summary": "公開測資通過 {passed}/{total}。隱藏測資只在評分時執行。",
+    },
+}
+
+
 # Debug prints are welcome here: a long run of them is cut in the display, never a failure
 # (grading keeps its own cap on output).
 CHECK_MAX_STDOUT = 256 << 20
@@ -103,31 +132,37 @@ def run_check(task: PreparedTask, file: Path) -> SubmissionResult:
     return dataclasses.replace(result, notes=notes)
 
 
-def print_check(console: Console, result: SubmissionResult, task: PreparedTask) -> None:
+def print_check(
+    console: Console, result: SubmissionResult, task: PreparedTask, *, lang: str = "en"
+) -> None:
     """One row per public case: passed, or what differed; then, for each failed case, its
-    inputs (public, so shown) and what it printed, as pytest shows captured output."""
+    inputs (public, so shown) and what it printed, as pytest shows captured output. The
+    words are in lang (en or zh-TW); what differed is the grader's own English message."""
+    words = _WORDS["zh-TW" if lang == "zh-TW" else "en"]
     (graded,) = result.tasks
     table = Table(header_style="bold")
-    table.add_column("case", overflow="fold")
-    table.add_column("result", overflow="fold")
-    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column(words["case"], overflow="fold")
+    table.add_column(words["result"], overflow="fold")
+    table.add_column(words["time"], justify="right", no_wrap=True)
     previous = ""
     for case in graded.cases:
         # A load error (a SyntaxError, say) is the same for every case: shown once.
         message = (
-            "the same" if case.kind == "load_error" and case.message == previous else case.message
+            words["same"]
+            if case.kind == "load_error" and case.message == previous
+            else case.message
         )
         previous = case.message
         verdict = (
-            Text("passed", style="green")
+            Text(words["passed"], style="green")
             if case.passed
             # The message holds student text (tracebacks): never read as rich markup.
-            else Text.assemble(("failed", "red"), ": " + message)
+            else Text.assemble((words["failed"], "red"), ": " + message)
         )
         table.add_row(Text(case.name), verdict, f"{case.seconds:.2f}s")
     console.print(table)
     for note in result.notes:
-        console.print(Text(f"note: {note}"))
+        console.print(Text(words["note"] + note))
     by_name = {c.name: c for c in task.cases}
     for case in graded.cases:
         if case.passed or case.kind == "load_error":
@@ -135,15 +170,14 @@ def print_check(console: Console, result: SubmissionResult, task: PreparedTask) 
         console.print(Text(f"── {case.name} ──", style="bold"))
         prepared = by_name.get(case.name)
         if prepared is not None:
-            console.print(Text("inputs: " + describe_inputs(prepared.args_blob)))
+            console.print(Text(words["inputs"] + describe_inputs(prepared.args_blob)))
         if case.stdout:
-            console.print(Text("printed:", style="bold"))
+            console.print(Text(words["printed"], style="bold"))
             console.print(Text(_shown(case.stdout)))
     passed = sum(c.passed for c in graded.cases)
     console.print(
         Text(
-            f"{passed}/{len(graded.cases)} public cases passed. Hidden cases are run only when "
-            "your work is graded.",
+            words["summary"].format(passed=passed, total=len(graded.cases)),
             style="bold green" if passed == len(graded.cases) else "bold",
         )
     )

@@ -807,11 +807,19 @@ def grade_batch(
 @cli.command()
 @click.argument("task_id", metavar="TASK")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--lang", type=_LANG, help="Language of the report (default: from $LANG).")
 @click.pass_context
-def check(ctx: click.Context, task_id: str, file: str) -> None:
+def check(ctx: click.Context, task_id: str, file: str, lang: str | None) -> None:
     """Run FILE against TASK's public cases in the sandbox; show what differed per case.
 
-    Exit code 1 when a case fails, so that scripts can tell."""
+    FILE is a .py file or a notebook (.ipynb). Exit code 1 when a case fails, so that
+    scripts can tell.
+
+    \b
+    Examples:
+      qbank check conv2d conv2d.py
+      qbank check conv2d conv2d.ipynb --lang zh-TW
+    """
     from pathlib import Path
 
     from questionbank.check import print_check, public_task, run_check
@@ -823,7 +831,9 @@ def check(ctx: click.Context, task_id: str, file: str) -> None:
         result = run_check(task, Path(file))
     except KeyboardInterrupt:  # Ctrl-C: stop quietly, as quiz does
         ctx.exit(130)
-    print_check(_console(), result, task)
+    from questionbank.session import default_lang
+
+    print_check(_console(), result, task, lang=lang or default_lang())
     ctx.exit(0 if all(c.passed for t in result.tasks for c in t.cases) else 1)
 
 

@@ -173,3 +173,17 @@ def test_check_stops_quietly_on_ctrl_c(tmp_path: Path, monkeypatch: pytest.Monke
     result = _check_source(SUBMISSIONS["right"], tmp_path)
     assert result.exit_code == 130
     assert "Traceback" not in result.output
+
+
+def test_check_speaks_zh_tw(tmp_path: Path) -> None:
+    file = tmp_path / "mine.py"
+    file.write_text(SUBMISSIONS["off"])
+    result = CliRunner().invoke(
+        cli,
+        ["--bank", str(FIXTURE_BANK), "check", "fx-code-scale", str(file), "--lang", "zh-TW"],
+        env={"NO_COLOR": "1", "COLUMNS": "200", "QBANK_HOME": str(tmp_path / "home")},
+    )
+    assert result.exit_code == 1
+    assert "公開測資通過 0/2。隱藏測資只在評分時執行。" in result.output
+    assert "輸入：x=array([1., 2., 3.], dtype=float64), k=2.0" in result.output
+    assert "未通過: max abs error 0.1" in result.output

@@ -253,6 +253,31 @@ def test_moodle_xml_keys_for_the_whole_bank(
             pytest.fail(f"{item.name}: {q.type} is not exported to Moodle")
 
 
+def test_moodle_xml_parser_reads_every_choice_question_with_its_key(
+    items: list[ExportItem], bank: Bank
+) -> None:
+    """moodle-xml-parser (PyPI), a consumer qbank did not write, reads the question type,
+    the single/multiple flag, the shuffle flag and each choice's fraction and feedback."""
+    parser = pytest.importorskip("moodle_xml_parser.parser")
+    xml = moodle_xml(items, LANGS)
+    parsed = parser.parse_bytes(xml.encode("utf-8") if isinstance(xml, str) else xml)
+    read = {q.name: q for q in parsed["multichoice"]}
+    choice_items = [i for i in items if isinstance(i.question, models.ChoiceQuestion)]
+    assert len(read) == len(choice_items) > 100  # a question it cannot parse is dropped
+    for item in choice_items:
+        question = read[item.name]
+        assert question.single == isinstance(item.question, models.McqQuestion), item.name
+        # A question with a pinned choice ("All of the above") is not shuffled: Moodle has
+        # one shuffle flag per question.
+        shuffled = item.question.shuffle and not item.pinned
+        assert question.shuffle_answers is shuffled, item.name
+        correct = [c.correct for c in item.instance.choices]
+        assert [o.score_fraction > 0 for o in question.options] == correct, item.name
+        assert sum(o.score_fraction for o in question.options if o.score_fraction > 0) == (
+            pytest.approx(100, abs=0.001)
+        )
+
+
 # --- GIFT through gift-pegjs ----------------------------------------------------
 
 
