@@ -581,7 +581,9 @@ def test_cli_writes_the_class_pdf(tmp_path: Path) -> None:
     args = ["--bank", str(BANK), "paper", str(PER_STUDENT), "--out", str(tmp_path)]
     result = CliRunner().invoke(cli, [*args, "--class-pdf", "roster"])
     assert result.exit_code == 0, result.output
-    assert "3 version(s), 12 files written" in result.output
+    # Per version: paper .html/.md, key .html, answer sheet .html/.pdf; then answer-key.csv,
+    # manifest.json, sheet-layout.json and the class file.
+    assert "3 version(s), 19 files written" in result.output
     assert (tmp_path / "class-papers.pdf").read_bytes().startswith(b"%PDF-")
     assert not list(tmp_path.glob("paper-*.pdf"))  # --class-pdf alone: no per-version PDFs
     bad = CliRunner().invoke(cli, [*args, "--class-pdf", "seat"])
