@@ -27,7 +27,7 @@ def test_cached_inputs_are_resent_when_the_zygote_lacks_them() -> None:
     with SandboxServer(slot=21) as server:
         first = server.run(_job(args_key="k@1"))
         assert [o.status for o in first.outcomes] == ["ok", "ok"]
-        server.public.keys.add("k@2#public")  # the client believes the zygote has it
+        server.public.keys.add("k@2#public#0,1")  # the client believes the zygote has it
         second = server.run(_job(args_key="k@2"))
         assert [o.status for o in second.outcomes] == ["ok", "ok"]
         decoded = _value(second.outcomes[1].payload)

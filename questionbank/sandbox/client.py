@@ -144,6 +144,9 @@ class Zygote:
         self.control: socket.socket | None = None
         self.hello: dict[str, Any] = {}
         self.keys: set[str] = set()
+        # "exited" replies of finished jobs not read yet: a job that delivered every result
+        # is torn down while the client goes on (the next job on this zygote waits for it).
+        self.owed = 0
 
     @property
     def alive(self) -> bool:
@@ -194,8 +197,15 @@ class Zygote:
             self.kill()
             raise SandboxError("the sandbox did not start (see the messages above)") from None
 
+    def settle(self) -> None:
+        """Read the replies owed for jobs torn down in the background."""
+        while self.owed:
+            self.owed -= 1
+            self.receive(30.0)
+
     def send(self, message: dict[str, Any], fds: tuple[int, ...] = ()) -> None:
         assert self.control is not None
+        self.settle()
         try:
             send_control(self.control, message, fds)
         except OSError:
@@ -233,6 +243,8 @@ class Zygote:
     def close(self) -> None:
         if self.process is None:
             return
+        with contextlib.suppress(_ZygoteDied):
+            self.settle()
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -249,6 +261,7 @@ class Zygote:
             self.control = None
         self.process = None
         self.keys.clear()
+        self.owed = 0
         workdir = str(self.hello.get("workdir", ""))
         # The private root was mounted on <workdir>/root in the zygote's own mount namespace;
         # on the host both are empty directories.
@@ -339,13 +352,19 @@ class SandboxServer:
         *,
         hidden: bool,
     ) -> None:
-        key = (job.args_key or _digest(job.args)) + ("#hidden" if hidden else "#public")
+        # The key names the cases too: the same task's public and hidden sets never mix.
+        which = "hidden" if hidden else "public"
+        key = f"{job.args_key or _digest(job.args)}#{which}#{','.join(map(str, indices))}"
         position = 0
         while position < len(indices):
             if time.monotonic() >= run.overall_deadline:
                 for index in indices[position:]:
                     run.record(index, "overall_timeout", "the whole submission ran out of time")
                 return
+            try:
+                zygote.settle()
+            except _ZygoteDied:  # it died tearing down an earlier job: start a fresh one
+                zygote.kill()
             try:
                 if not zygote.alive:
                     zygote.start()
@@ -395,6 +414,9 @@ class SandboxServer:
             reader = _AttemptReader(job, indices, position, run, self.config, res_r, out_r)
             grace = reader.read()
             zygote.send({"op": "finish", "grace": grace})
+            if reader.complete:
+                zygote.owed += 1  # its exit status is not needed: tear it down meanwhile
+                return reader.conclude(-1)
             exited = zygote.receive(30.0)
             return reader.conclude(int(exited.get("exited", -1)))
         except _NeedArgs:
@@ -547,6 +569,11 @@ class _AttemptReader:
         if self.loaded:
             return ("timeout", f"timed out after {self.job.timeouts[index]:g} s")
         return ("load_timeout", f"loading took longer than {self.job.load_timeout:g} s")
+
+    @property
+    def complete(self) -> bool:
+        """Every case of the attempt delivered its result."""
+        return self.position >= len(self.indices) and self.failure is None
 
     def conclude(self, exit_code: int) -> int:
         """Record the failing case (if any); returns the position to go on from."""

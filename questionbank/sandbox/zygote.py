@@ -46,8 +46,7 @@ from questionbank.sandbox.frames import (  # noqa: E402
 
 # Modules a submission may reasonably import, imported here so that every job gets them for
 # free, and because without a private root the unprivileged job may be unable to read the
-# interpreter's directory. numpy's lazily loaded parts (ma for np.median and np.unique,
-# polynomial, testing) are among them; with a private root all of numpy is in the jail anyway.
+# interpreter's directory.
 PREIMPORTED = (
     "math",
     "cmath",
@@ -79,10 +78,11 @@ PREIMPORTED = (
     "numpy.fft",
     "numpy.random",
     "numpy.lib.stride_tricks",
-    "numpy.ma",
-    "numpy.polynomial",
-    "numpy.testing",
 )
+# numpy's lazily loaded parts (ma behind np.median and np.unique, polynomial, testing): with a
+# private root they load in the job from the jail, which holds all of numpy; without one, the
+# job may not be able to read them, so the zygote imports them (a larger process to fork).
+LAZY_WITHOUT_ROOT = ("numpy.ma", "numpy.polynomial", "numpy.testing")
 ARGS_CACHE = 16
 _COUNT = struct.Struct("<I")
 
@@ -144,6 +144,9 @@ class Zygote:
             except OSError as exc:
                 print(f"qbank sandbox: no private root ({exc})", file=sys.stderr)
                 layers = dataclasses.replace(layers, private_root=False)
+        if not layers.private_root:
+            for name in LAZY_WITHOUT_ROOT:
+                importlib.import_module(name)
         self.layers = layers
         self.confinement = worker.Confinement(
             uid=self.uid,
@@ -166,6 +169,14 @@ class Zygote:
         }
 
     def serve(self, control: socket.socket) -> None:
+        """Answer the client until it closes the channel (then every job is gone: each was
+        reaped before the next request was read)."""
+        try:
+            self._serve(control)
+        except OSError:  # the client went away mid-reply: nothing is left to answer
+            return
+
+    def _serve(self, control: socket.socket) -> None:
         send_control(control, self.hello())
         while True:
             try:
