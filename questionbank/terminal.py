@@ -23,17 +23,6 @@ from questionbank.params import Localized
 from questionbank.termtext import terminal_text
 
 
-def bank_summary(questions: Sequence[models.AnyQuestion]) -> str:
-    """'253 questions: 120 mcq, 40 numeric, …; topics: ml 20, cnn 18, …'"""
-    types = Counter(q.type for q in questions)
-    topics = Counter(q.topic for q in questions)
-    by_type = ", ".join(
-        f"{n} {t}" for t, n in sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
-    by_topic = ", ".join(f"{t} {n}" for t, n in sorted(topics.items()))
-    return f"{len(questions)} questions valid: {by_type}; topics: {by_topic}"
-
-
 def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
     """A Markdown table of topics x question types, with totals; parametric counted apart."""
     types = list(models.QUESTION_TYPES)
