@@ -211,7 +211,12 @@ def show(ctx: click.Context, question_id: str, lang: str, seed: int, fmt: str) -
     help="json: the JSON Schema; markdown: the field reference of docs/format.md.",
 )
 def schema(fmt: str) -> None:
-    """Print the JSON Schema of bank files (for editors), generated from the models."""
+    """Print the JSON Schema of bank files (for editors), generated from the models.
+
+    \b
+    Examples:
+      qbank schema > qbank.schema.json
+    """
     from questionbank.schema import field_reference, schema_json
 
     click.echo(schema_json() if fmt == "json" else field_reference(), nl=False)
@@ -248,7 +253,13 @@ def paper(
     class_pdf: str | None,
     templates: str | None,
 ) -> None:
-    """Assemble an exam from SPEC.yaml and write its versions, keys and manifest."""
+    """Assemble an exam from SPEC.yaml and write its versions, keys and manifest.
+
+    \b
+    Examples:
+      qbank paper bank/exams/midterm.yaml --out out/
+      qbank paper midterm.yaml --out out/ --pdf --class-pdf roster
+    """
     from pathlib import Path
 
     from questionbank.assemble import assemble
@@ -320,7 +331,14 @@ def export_(
     spec: str | None,
 ) -> None:
     """Export questions for an LMS: moodle (XML), gift, qti (Canvas zip) or markdown;
-    or `export gradescope TASK`: an autograder bundle for a code task (or assignment file)."""
+    or `export gradescope TASK`: an autograder bundle for a code task (or assignment file).
+
+    \b
+    Examples:
+      qbank export moodle --out bank.xml
+      qbank export qti --spec bank/exams/midterm.yaml --out midterm-canvas.zip
+      qbank export gradescope conv2d --out autograder.zip
+    """
     from pathlib import Path
 
     if fmt == "gradescope" or task is not None:
@@ -371,7 +389,12 @@ def export_(
 def grade_sheet(
     key: str, responses: str, out: str, manifest: str | None, templates: str | None
 ) -> None:
-    """Score RESPONSES against KEY; write scores.csv and an item-analysis report.html."""
+    """Score RESPONSES against KEY; write scores.csv and an item-analysis report.html.
+
+    \b
+    Examples:
+      qbank grade-sheet out/answer-key.csv responses.csv --out graded/
+    """
     from pathlib import Path
 
     from questionbank.grade_report import write_grades
@@ -412,7 +435,13 @@ def grade_sheet(
 def scan(scans: tuple[str, ...], paper: str, out: str, jobs: int | None) -> None:
     """Read scanned answer sheets (PDF, PNG, JPEG, TIFF; files or folders) into responses.csv.
 
-    Every uncertain cell goes to review.csv; write decisions there and run again."""
+    Every uncertain cell goes to review.csv; write decisions there and run again.
+
+    \b
+    Examples:
+      qbank scan scans/*.pdf --paper out/ --out scanned/
+      qbank scan scanned-again.pdf --paper out/ --out scanned/   # after editing review.csv
+    """
     from pathlib import Path
 
     from rich.console import Console
@@ -570,7 +599,13 @@ def stats(ctx: click.Context, fmt: str) -> None:
 )
 @click.pass_context
 def bundle(ctx: click.Context, student: bool, out: str, notebooks: bool) -> None:
-    """Write a practice bank with no exam-only questions, references or hidden cases."""
+    """Write a practice bank with no exam-only questions, references or hidden cases.
+
+    \b
+    Examples:
+      qbank bundle --student --out for-students/
+      qbank bundle --student --notebooks --out for-students/
+    """
     from pathlib import Path
 
     from questionbank.bundle import write_student_bundle
@@ -709,7 +744,13 @@ def grade(
     out: str | None,
     require_isolation: str | None,
 ) -> None:
-    """Grade one submission file against a code task (or an assignment file of tasks)."""
+    """Grade one submission file against a code task (or an assignment file of tasks).
+
+    \b
+    Examples:
+      qbank grade conv2d alice.py
+      qbank grade hw1.yaml alice.ipynb --format gradescope --out results.json
+    """
     import dataclasses
     from pathlib import Path
 
@@ -774,7 +815,13 @@ def grade_batch(
     jobs: int,
     require_isolation: str | None,
 ) -> None:
-    """Grade a folder (one .py or one subfolder per student); resumable; writes grades.csv."""
+    """Grade a folder (one .py/.ipynb or one subfolder per student); resumable; writes grades.csv.
+
+    \b
+    Examples:
+      qbank grade-batch conv2d submissions/ --out results/ -j 2
+      qbank grade-batch hw1.yaml submissions/ --out results/ --require-isolation full
+    """
     from pathlib import Path
 
     from rich.progress import Progress

@@ -143,3 +143,16 @@ def test_help_imports_no_heavy_modules() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert "HEAVY []" in out.stdout
+
+
+def test_every_command_help_has_an_example() -> None:
+    from click.testing import CliRunner
+
+    from questionbank.cli import cli
+
+    missing = []
+    for name in sorted(cli.commands):
+        done = CliRunner().invoke(cli, [name, "--help"])
+        if done.exit_code != 0 or "Examples:" not in done.output:
+            missing.append(name)
+    assert missing == []
