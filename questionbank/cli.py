@@ -557,8 +557,9 @@ def review(ctx: click.Context, count: int, lang: str | None, seed: int | None) -
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@click.option("--lang", type=_LANG, help="Language of the table (default: from $LANG).")
 @click.pass_context
-def stats(ctx: click.Context, fmt: str) -> None:
+def stats(ctx: click.Context, fmt: str, lang: str | None) -> None:
     """Accuracy and FSRS recall per topic, what is due, from the practice history.
 
     \b
@@ -583,7 +584,11 @@ def stats(ctx: click.Context, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            stats_table(console, data, history_path=str(history.path), at=at)
+            from questionbank.session import default_lang
+
+            stats_table(
+                console, data, history_path=str(history.path), at=at, lang=lang or default_lang()
+            )
 
 
 @cli.command()

@@ -96,10 +96,55 @@ def _points(got: float, total: float) -> str:
     return f"{round(got, 2):g}/{round(total, 2):g}"
 
 
-def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at: datetime) -> None:
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "empty": "No answers yet in {path}. Start with: qbank quiz",
+        "topic": "topic",
+        "questions": "qs",
+        "answered": "answered",
+        "correct": "right",
+        "accuracy": "accuracy",
+        "points": "points",
+        "skipped": "skips",
+        "due": "due",
+        "recall": "recall now",
+        "total": "total",
+        "explain": "accuracy: the share of your answers that were right. recall now: FSRS's "
+        "estimate that you would remember the topic's questions today; high just after any "
+        "answer, it falls with time, and a question is due when it drops to 90%.",
+        "history": "history: {path}",
+    },
+    "zh-TW": {
+        "empty": "{path} 還沒有作答紀錄。從這裡開始：qbank quiz",
+        "topic": "主題",
+        "questions": "題數",
+        "answered": "作答",
+        "correct": "答對",
+        "accuracy": "正確率",
+        "points": "得分",
+        "skipped": "略過",
+        "due": "到期",
+        "recall": "目前記憶",
+        "total": "合計",
+        "explain": "正確率：你答對的比例。目前記憶：FSRS 估計你今天仍記得此主題題目的機率；"
+        "剛作答後很高，隨時間下降，降到 90% 時該題到期、需要複習。",
+        "history": "作答紀錄：{path}",
+    },
+}
+
+
+def stats_table(
+    console: Console,
+    data: dict[str, Any],
+    *,
+    history_path: str,
+    at: datetime,
+    lang: str = "en",
+) -> None:
+    words = _WORDS["zh-TW" if lang == "zh-TW" else "en"]
     totals = data["totals"]
     if not totals["answered"] and not totals["skipped"]:
-        console.print(f"No answers yet in {history_path}. Start with: qbank quiz", soft_wrap=True)
+        console.print(words["empty"].format(path=history_path), soft_wrap=True)
         return
     # Light borders and no edge padding: nine columns fit in 80 terminal columns.
     table = Table(
@@ -111,18 +156,21 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at
         collapse_padding=True,
     )
     columns = {
-        "topic": "topic",
-        "questions": "qs",
-        "answered": "answered",
-        "correct": "right",
-        "accuracy": "accuracy",
-        "points": "points",
-        "skipped": "skips",
-        "due": "due",
-        "recall": "recall now",
+        name: words[name]
+        for name in (
+            "topic",
+            "questions",
+            "answered",
+            "correct",
+            "accuracy",
+            "points",
+            "skipped",
+            "due",
+            "recall",
+        )
     }
     footer = {
-        "topic": "total",
+        "topic": words["total"],
         "questions": str(totals["questions"]),
         "answered": str(totals["answered"]),
         "correct": str(totals["correct"]),
@@ -152,17 +200,12 @@ def stats_table(console: Console, data: dict[str, Any], *, history_path: str, at
             _pct(row["recall"]),
         )
     console.print(table)
-    console.print(
-        "accuracy: the share of your answers that were right. recall now: FSRS's estimate "
-        "that you would remember the topic's questions today; high just after any answer, "
-        "it falls with time, and a question is due when it drops to 90%.",
-        style="dim",
-    )
-    console.print(_outlook(data["review"], at=at), highlight=False)
-    console.print(f"history: {history_path}", soft_wrap=True)
+    console.print(words["explain"], style="dim")
+    console.print(_outlook(data["review"], at=at, lang=lang), highlight=False)
+    console.print(words["history"].format(path=history_path), soft_wrap=True)
 
 
-def _outlook(review: dict[str, Any], *, at: datetime) -> str:
+def _outlook(review: dict[str, Any], *, at: datetime, lang: str = "en") -> str:
     from questionbank.scheduler import Outlook
 
     nxt = review["next_review"]
@@ -171,5 +214,7 @@ def _outlook(review: dict[str, Any], *, at: datetime) -> str:
         new=review["new"] if review["new"] is not None else 0,
         next_due=datetime.fromisoformat(nxt) if nxt else None,
     )
-    text = outlook.line(lang="en", at=at)
-    return text if review["new"] is not None else text.replace(" · new: 0", "")
+    text = outlook.line(lang="zh-TW" if lang == "zh-TW" else "en", at=at)
+    if review["new"] is not None:
+        return text
+    return text.replace(" · new: 0", "").replace(" · 新題 0 題", "")

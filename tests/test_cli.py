@@ -156,3 +156,14 @@ def test_every_command_help_has_an_example() -> None:
         if done.exit_code != 0 or "Examples:" not in done.output:
             missing.append(name)
     assert missing == []
+
+
+def test_stats_speaks_zh_tw(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from questionbank.cli import cli
+
+    env = {"NO_COLOR": "1", "COLUMNS": "120", "QBANK_HOME": str(tmp_path / "home")}
+    done = CliRunner().invoke(cli, ["stats", "--lang", "zh-TW"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "還沒有作答紀錄。從這裡開始：qbank quiz" in done.output
