@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,14 @@ def _private_bank_cache(monkeypatch: pytest.MonkeyPatch, _bank_cache: Path) -> N
 def _no_ambient_bank(monkeypatch: pytest.MonkeyPatch) -> None:
     if "QBANK_BANK" in os.environ:
         monkeypatch.delenv("QBANK_BANK")
+
+
+@pytest.fixture
+def no_leftover_proofs() -> Iterator[None]:
+    """Remove the proof files the hostile corpus tries to leave (sandbox_helpers.PROOFS)."""
+    from sandbox_helpers import PROOFS
+
+    yield
+    for path in PROOFS:
+        with contextlib.suppress(OSError):
+            Path(path).unlink()

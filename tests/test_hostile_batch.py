@@ -5,7 +5,6 @@ process's memory stays bounded."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
@@ -21,7 +20,6 @@ import pytest
 from sandbox_helpers import (
     CONTROL,
     HOSTILE,
-    PROOFS,
     TOY_ROOT,
     UID_BASE,
     files_owned_by,
@@ -33,6 +31,8 @@ from sandbox_helpers import (
 from questionbank.grading.batch import _result_document
 from questionbank.grading.grade import grade_submission
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
+
+pytestmark = pytest.mark.usefixtures("no_leftover_proofs")
 
 HERE = Path(__file__).parent
 HONEST = {
@@ -171,11 +171,3 @@ def test_attackers_between_honest_students_in_one_batch(
     assert proofs_of(uids) == []
     with pytest.raises(BlockingIOError):
         listener.accept()
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_proofs() -> Iterator[None]:
-    yield
-    for path in PROOFS:
-        with contextlib.suppress(OSError):
-            Path(path).unlink()

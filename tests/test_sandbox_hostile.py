@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import socket
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ import pytest
 from sandbox_helpers import (
     CONTROL,
     HOSTILE,
-    PROOFS,
     UID_BASE,
     files_owned_by,
     processes_of_uids,
@@ -23,6 +21,8 @@ from sandbox_helpers import (
 from questionbank.grading.grade import SubmissionResult, grade_submission
 from questionbank.grading.verdicts import HIDDEN_MESSAGES
 from questionbank.sandbox import Limits, SandboxConfig, SandboxServer
+
+pytestmark = pytest.mark.usefixtures("no_leftover_proofs")
 
 HIDDEN_VOCABULARY = {
     *HIDDEN_MESSAGES.values(),
@@ -175,11 +175,3 @@ def test_hidden_messages_never_carry_inputs(server: SandboxServer) -> None:
     public, _, hidden = result.tasks[0].cases
     assert "inputs were" in public.message
     assert hidden.message == "raised ValueError"
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_proofs() -> Iterator[None]:
-    yield
-    for path in PROOFS:
-        with contextlib.suppress(OSError):
-            Path(path).unlink()

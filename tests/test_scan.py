@@ -56,6 +56,18 @@ def _scan(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _rescan_with_decisions(
+    items: list[dict[str, str]], scans: Path, paper: Path, out: Path
+) -> None:
+    """Write the reviewer's decisions into review.csv and scan again: it must then succeed."""
+    with (out / "review.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(items[0]))
+        writer.writeheader()
+        writer.writerows(items)
+    code, output = _scan(str(scans), "--paper", str(paper), "--out", str(out))
+    assert code == 0, output
+
+
 def _grade(paper: Path, responses: Path, out: Path) -> list[list[str]]:
     result = CliRunner().invoke(
         cli, ["grade-sheet", str(paper / "answer-key.csv"), str(responses), "--out", str(out)]
@@ -205,12 +217,7 @@ def test_degraded_scans_flag_instead_of_guessing_and_review_decisions_apply(
     # The reviewer decides every open item; the next run applies the decisions.
     for item in items:
         item["decision"] = _truth_decision(item, truths)
-    with (out / "review.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(items[0]))
-        writer.writeheader()
-        writer.writerows(items)
-    code, output = _scan(str(scans), "--paper", str(paper), "--out", str(out))
-    assert code == 0, output
+    _rescan_with_decisions(items, scans, paper, out)
     with (out / "responses.csv").open(encoding="utf-8") as handle:
         rows = {r["student_id"]: r for r in csv.DictReader(handle)}
     assert sorted(rows) == sorted(t["student"] for _, _, t in pages)
@@ -335,12 +342,7 @@ def test_a_duplicate_student_is_flagged_and_settled_by_ignoring_one_page(
     ]
     assert (out / "responses.csv").read_text(encoding="utf-8").count("\n") == 1  # header only
     items[0]["decision"] = "ignore"
-    with (out / "review.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(items[0]))
-        writer.writeheader()
-        writer.writerows(items)
-    code, output = _scan(str(scans), "--paper", str(paper), "--out", str(out))
-    assert code == 0, output
+    _rescan_with_decisions(items, scans, paper, out)
     with (out / "responses.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1 and rows[0]["student_id"] == "411000777"
