@@ -9,6 +9,7 @@ load, per-case and overall deadlines and every size cap.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import fcntl
@@ -27,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from questionbank.sandbox import cgroups
+from questionbank.sandbox import cgroups, isolation, seccomp
 from questionbank.sandbox.frames import (
     FrameError,
     StudentStream,
@@ -131,6 +132,18 @@ def _zygote_path() -> str:
     return os.pathsep.join(dict.fromkeys(folders))
 
 
+def _seccomp_program(config: SandboxConfig) -> bytes:
+    """The jobs' seccomp filter, compiled here rather than in the zygote (see seccomp.py);
+    empty when it is turned off or libseccomp is missing, and the zygote then reports the
+    layer as absent."""
+    if "seccomp" in config.disabled_layers:
+        return b""
+    try:
+        return seccomp.compile_filter()
+    except isolation.IsolationError:
+        return b""
+
+
 class _ZygoteDied(Exception):
     pass
 
@@ -160,6 +173,7 @@ class Zygote:
             "uid_base": self.config.uid_base,
             "limits": asdict(self.config.limits),
             "disabled": sorted(self.config.disabled_layers),
+            "seccomp": base64.b64encode(_seccomp_program(self.config)).decode(),
         }
         env = {
             "PATH": "/usr/bin:/bin",

@@ -37,6 +37,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NAME = 15
 
 JAIL = "/jail"  # where the tree lives inside the private root (see enter_scratch)
 
@@ -86,6 +87,15 @@ def prctl(option: int, arg: int) -> None:
     if not hasattr(_libc, "prctl"):
         return
     _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl({option})")
+
+
+def set_process_name(name: str) -> None:
+    """The name ps and top show (15 bytes at most), so that an operator sees which processes
+    are zygotes and which are jobs."""
+    if not hasattr(_libc, "prctl"):
+        return
+    buffer = ctypes.create_string_buffer(name.encode()[:15])
+    _libc.prctl(PR_SET_NAME, buffer, 0, 0, 0)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """A seccomp filter for jobs: the kernel interfaces a NumPy function never needs.
 
-The filter is compiled to BPF once, in the zygote, with libseccomp (through pyseccomp, which
-knows each architecture's syscall numbers); every job then installs the ready program with one
-prctl, after its uid drop and no_new_privs (compiling per job would cost ~5 ms).
+The filter is compiled to BPF by the trusted client when it starts a zygote, with libseccomp
+(through pyseccomp, which knows each architecture's syscall numbers); every job then installs
+the ready program with one prctl, after its uid drop and no_new_privs (compiling per job would
+cost ~5 ms). Not in the zygote: pyseccomp imports ctypes.util, which imports subprocess and
+threading, and threading's at-fork hook would cost every job ~0.4 ms.
 
 What it refuses, and why:
 - keyctl, add_key, request_key: kernel keyrings are per uid and outlive processes, so one job

@@ -74,6 +74,7 @@ def student_process(attempt: Attempt, confinement: Confinement) -> None:
     """Entry point of the forked child (pid 1 of the job's pid namespace); never returns."""
     layers = confinement.layers
     try:
+        isolation.set_process_name("qbank-job")
         if confinement.cgroup is not None:
             confinement.cgroup.join()
             confinement.cgroup.close_fds()
@@ -169,7 +170,7 @@ def run_harness(attempt: Attempt, source: bytes, path: str, res_fd: int) -> None
         del source
         exec(code, module.__dict__)
     except BaseException as exc:  # noqa: BLE001 - includes SystemExit and KeyboardInterrupt
-        send(b"E", _describe(exc, path, loading=True))
+        send(b"E", describe_exception(exc, path, loading=True))
         exit_now(0)
     function = module.__dict__.get(attempt.function)
     if not callable(function):
@@ -187,7 +188,7 @@ def run_harness(attempt: Attempt, source: bytes, path: str, res_fd: int) -> None
             modified = attempt.check_inputs and fingerprint(kwargs) != before
             payload = (b"\x01" if modified else b"\x00") + encode(value)
         except BaseException as exc:  # noqa: BLE001
-            send(b"X", _describe(exc, path, loading=False))
+            send(b"X", describe_exception(exc, path, loading=False))
             continue
         send(b"R", payload)
     exit_now(0)
@@ -237,7 +238,7 @@ class _Capture:
         return int(self.through.fileno())
 
 
-def _describe(exc: BaseException, path: str, *, loading: bool) -> bytes:
+def describe_exception(exc: BaseException, path: str, *, loading: bool) -> bytes:
     """Exception type and the student's own frames only (the harness's frames are noise)."""
     try:
         tb = traceback.TracebackException.from_exception(exc, limit=20)
