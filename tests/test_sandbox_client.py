@@ -84,3 +84,25 @@ def test_arguments_that_cannot_be_decoded_fail_their_case_only() -> None:
     with SandboxServer(slot=24) as server:
         result = server.run(Job("f", IDENTITY, args, (1.0, 1.0), load_timeout=2.0))
     assert [o.status for o in result.outcomes] == ["raised", "ok"]
+
+
+def test_a_killed_hidden_zygote_fails_its_cases_and_is_replaced() -> None:
+    """The hidden zygote is forked by the public one at start-up (one numpy import for
+    both), so the client watches it through a pidfd rather than as its child."""
+    sleeper = b"import time\n\ndef f(x):\n    if x.ndim == 2:\n        time.sleep(0.8)\n    return x\n"
+    with SandboxServer(slot=24) as server:
+        victim = server.hidden.process
+        assert victim is not None
+        assert victim.pid != server.public.process.pid  # type: ignore[union-attr]
+
+        def kill_soon() -> None:
+            time.sleep(0.3)
+            victim.kill()
+
+        threading.Thread(target=kill_soon).start()
+        failed = server.run(_job(sleeper, hidden=(False, True)))
+        assert [o.status for o in failed.outcomes] == ["ok", "sandbox_error"]
+        assert not server.hidden.alive
+        again = server.run(_job(hidden=(False, True)))
+        assert [o.status for o in again.outcomes] == ["ok", "ok"]
+        assert server.hidden.alive and server.hidden.process is not victim

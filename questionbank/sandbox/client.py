@@ -18,6 +18,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -26,7 +27,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from questionbank.sandbox import cgroups, isolation, seccomp
 from questionbank.sandbox.frames import (
@@ -148,12 +149,100 @@ class _ZygoteDied(Exception):
     pass
 
 
+class _Process(Protocol):
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class _Sibling:
+    """A zygote forked by its slot's other zygote (see zygote.main): not our child, so it is
+    watched and killed through a pidfd, and reaped by init."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.pidfd = os.pidfd_open(pid)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self._ended()
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self.pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"zygote {self.pid}", timeout or 0.0)
+            self._ended()
+        return -1
+
+    def _ended(self) -> None:
+        self.returncode = -1  # its parent, not us, learns the status
+        os.close(self.pidfd)
+
+
+def _launch(zygotes: list[Zygote]) -> None:
+    """Start one zygote, or a slot's two from one process (which forks the second: numpy is
+    imported once); SandboxError if they do not say hello in time."""
+    _remove_stale_workdirs()
+    cgroups.remove_stale("qbank-")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": _zygote_path(),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    argv = [sys.executable, "-S", "-m", "questionbank.sandbox.zygote"]
+    theirs = []
+    for zygote in zygotes:
+        ours, their = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        zygote.control, zygote.hello = ours, {}
+        zygote.keys.clear()
+        theirs.append(their)
+        argv += [zygote.settings(), str(their.fileno())]
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd="/",
+            close_fds=True,
+            pass_fds=tuple(t.fileno() for t in theirs),
+        )
+    finally:
+        for their in theirs:
+            their.close()
+    first = zygotes[0]
+    first.process = process
+    try:
+        for zygote in zygotes:
+            zygote.hello = zygote.receive(zygote.config.start_timeout)
+            if zygote is not first:
+                zygote.process = _Sibling(int(zygote.hello["pid"]))
+    except (_ZygoteDied, OSError):
+        for zygote in zygotes:
+            zygote.kill()
+        raise SandboxError("the sandbox did not start (see the messages above)") from None
+
+
 class Zygote:
     """One zygote process and its control socket."""
 
     def __init__(self, *, slot: int, config: SandboxConfig) -> None:
         self.slot, self.config = slot, config
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: _Process | None = None
         self.control: socket.socket | None = None
         self.hello: dict[str, Any] = {}
         self.keys: set[str] = set()
@@ -166,50 +255,18 @@ class Zygote:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
-        _remove_stale_workdirs()
-        cgroups.remove_stale("qbank-")
-        settings = {
-            "slot": self.slot,
-            "uid_base": self.config.uid_base,
-            "limits": asdict(self.config.limits),
-            "disabled": sorted(self.config.disabled_layers),
-            "seccomp": base64.b64encode(_seccomp_program(self.config)).decode(),
-        }
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "PYTHONPATH": _zygote_path(),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-S",
-                    "-m",
-                    "questionbank.sandbox.zygote",
-                    json.dumps(settings),
-                    str(theirs.fileno()),
-                ],
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd="/",
-                close_fds=True,
-                pass_fds=(theirs.fileno(),),
-            )
-        finally:
-            theirs.close()
-        self.control = ours
-        self.keys.clear()
-        try:
-            self.hello = self.receive(self.config.start_timeout)
-        except _ZygoteDied:
-            self.kill()
-            raise SandboxError("the sandbox did not start (see the messages above)") from None
+        _launch([self])
+
+    def settings(self) -> str:
+        return json.dumps(
+            {
+                "slot": self.slot,
+                "uid_base": self.config.uid_base,
+                "limits": asdict(self.config.limits),
+                "disabled": sorted(self.config.disabled_layers),
+                "seccomp": base64.b64encode(_seccomp_program(self.config)).decode(),
+            }
+        )
 
     def settle(self) -> None:
         """Read the replies owed for jobs torn down in the background."""
@@ -312,9 +369,12 @@ class SandboxServer:
         return tuple(int(z.hello["uid"]) for z in (self.public, self.hidden) if z.hello)
 
     def start(self) -> None:
-        for zygote in (self.public, self.hidden):
-            if not zygote.alive:
-                zygote.start()
+        dead = [zygote for zygote in (self.public, self.hidden) if not zygote.alive]
+        if len(dead) == 2 and hasattr(os, "pidfd_open"):
+            _launch(dead)
+            return
+        for zygote in dead:
+            zygote.start()
 
     def close(self) -> None:
         for zygote in (self.public, self.hidden):
@@ -609,8 +669,6 @@ class _AttemptReader:
 
 
 def describe_exit(code: int) -> str:
-    import signal
-
     if code >= 128:
         number = code - 128
         try:

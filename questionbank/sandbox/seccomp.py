@@ -20,6 +20,7 @@ What it refuses, and why:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -98,6 +99,11 @@ def compile_filter() -> bytes:
         raise IsolationError(errno.ENOSYS, f"seccomp unavailable: {exc}") from None
     refuse = sc.ERRNO(errno.EPERM)
     program = sc.SyscallFilter(defaction=sc.ALLOW)
+    # A binary tree of syscall numbers rather than a list: the kernel evaluates the filter for
+    # every syscall number when it is installed (to cache the always-allowed ones), so a
+    # shorter path is ~70 us less per job. libseccomp before 2.5 does not know the attribute.
+    with contextlib.suppress(ValueError, RuntimeError, OSError, AttributeError):
+        program.set_attr(sc.Attr.CTL_OPTIMIZE, 2)
     for name in REFUSED:
         try:
             program.add_rule(refuse, name)
