@@ -89,7 +89,9 @@ def test_arguments_that_cannot_be_decoded_fail_their_case_only() -> None:
 def test_a_killed_hidden_zygote_fails_its_cases_and_is_replaced() -> None:
     """The hidden zygote is forked by the public one at start-up (one numpy import for
     both), so the client watches it through a pidfd rather than as its child."""
-    sleeper = b"import time\n\ndef f(x):\n    if x.ndim == 2:\n        time.sleep(0.8)\n    return x\n"
+    sleeper = (
+        b"import time\n\ndef f(x):\n    if x.ndim == 2:\n        time.sleep(0.8)\n    return x\n"
+    )
     with SandboxServer(slot=24) as server:
         victim = server.hidden.process
         assert victim is not None

@@ -5,6 +5,8 @@ through a planted link."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +100,42 @@ def test_the_lock_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
     path = Path(lock_dir())
     assert path.stat().st_mode & 0o077 == 0
+
+
+SLEEP = b"import time\n\ndef f(x):\n    time.sleep(1.5)\n    return x\n"
+
+
+def test_jobs_are_born_in_the_zygotes_cgroup_and_are_the_memory_killers_first_choice() -> None:
+    """The zygote joins its cgroup so that no job has to be moved in; a job that fills the
+    group's memory is killed, the zygote never (it serves the next job as before)."""
+    config = SandboxConfig(limits=Limits(memory_bytes=256 << 20), uid_base=UID_BASE)
+    with SandboxServer(slot=34, config=config) as server:
+        if server.isolation.get("cgroup") in (None, "", "none"):
+            pytest.skip("no writable cgroup on this machine")
+        zygote = server.public.process
+        assert zygote is not None
+        args = (codec.encode({"x": np.ones(2)}),)
+        seen: dict[str, str] = {}
+
+        def look_at_the_job() -> None:
+            children = Path(f"/proc/{zygote.pid}/task/{zygote.pid}/children")
+            for _ in range(200):
+                pids = children.read_text().split()
+                if pids:
+                    seen["oom"] = Path(f"/proc/{pids[0]}/oom_score_adj").read_text().strip()
+                    seen["cgroup"] = Path(f"/proc/{pids[0]}/cgroup").read_text()
+                    return
+                time.sleep(0.01)
+
+        watcher = threading.Thread(target=look_at_the_job)
+        watcher.start()
+        server.run(Job("f", SLEEP, args, (5.0,), load_timeout=5.0))
+        watcher.join()
+        assert seen["oom"] == "1000"
+        assert seen["cgroup"] == Path(f"/proc/{zygote.pid}/cgroup").read_text()
+        assert "qbank-" in seen["cgroup"]
+        result = server.run(Job("f", HOLD, args, (8.0,), load_timeout=5.0))
+        assert result.outcomes[0].status != "ok"
+        assert server.public.process is zygote and zygote.poll() is None
+        again = server.run(Job("f", SLEEP.replace(b"1.5", b"0"), args, (5.0,), load_timeout=5.0))
+        assert again.outcomes[0].status == "ok"

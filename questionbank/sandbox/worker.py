@@ -2,11 +2,11 @@
 
 It is forked from a zygote that has never held a submission's source, output or reply: the
 source arrives here as a descriptor (a sealed memfd the trusted client made) and the replies
-leave on pipes whose other ends only the trusted client holds. As root it joins the zygote's
-cgroup, enters its own mount and IPC namespaces, mounts its scratch tmpfs and chroots; then it
-drops to the slot's uid for good, installs the seccomp filter, sets rlimits and runs the
-harness and the student's code. When it ends, or is killed, the kernel kills everything left
-in its pid namespace (setsid daemons, double forks).
+leave on pipes whose other ends only the trusted client holds. It is born in the zygote's
+cgroup; as root it enters its own mount and IPC namespaces, mounts its scratch tmpfs and
+chroots; then it drops to the slot's uid for good, installs the seccomp filter, sets rlimits
+and runs the harness and the student's code. When it ends, or is killed, the kernel kills
+everything left in its pid namespace (setsid daemons, double forks).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from questionbank.sandbox import cgroups, codec, isolation, seccomp
+from questionbank.sandbox import codec, isolation, seccomp
 from questionbank.sandbox.frames import student_frame, write_all
 
 SUBMISSION_NAME = "submission.py"
@@ -39,7 +39,8 @@ class Confinement:
     limits: isolation.Limits
     base_address_space: int
     seccomp_program: bytes
-    cgroup: cgroups.Group | None
+    # A descriptor of /proc (-1 if none) kept by the zygote, which shares the job's cgroup.
+    proc_fd: int = -1
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,26 @@ def read_source(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+def prefer_as_oom_victim(proc_fd: int) -> None:
+    """The zygote lives in its jobs' cgroup: when a job fills the group's memory, the kernel
+    must kill the job's processes, not the zygote. Raising one's own score needs no
+    privilege, and the job's children inherit it."""
+    if proc_fd < 0:
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=proc_fd)
+        try:
+            os.write(fd, b"1000")
+        finally:
+            os.close(fd)
+
+
 def student_process(attempt: Attempt, confinement: Confinement) -> None:
     """Entry point of the forked child (pid 1 of the job's pid namespace); never returns."""
     layers = confinement.layers
     try:
         isolation.set_process_name("qbank-job")
-        if confinement.cgroup is not None:
-            confinement.cgroup.join()
-            confinement.cgroup.close_fds()
+        prefer_as_oom_victim(confinement.proc_fd)
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         flags = 0
