@@ -265,6 +265,7 @@ class Zygote:
                 "limits": asdict(self.config.limits),
                 "disabled": sorted(self.config.disabled_layers),
                 "seccomp": base64.b64encode(_seccomp_program(self.config)).decode(),
+                "temp": tempfile.gettempdir(),
             }
         )
 

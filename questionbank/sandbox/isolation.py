@@ -14,7 +14,6 @@ import os
 import resource
 import stat
 import sysconfig
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,12 +230,14 @@ def _uids_in_use() -> set[int]:
     return found
 
 
-def lock_dir() -> str:
-    """A directory only this user can write, for the uid locks.
+def lock_dir(temp: str) -> str:
+    """A directory only this user can write, for the uid locks, in the folder for temporary
+    files (the trusted client's tempfile.gettempdir(): the zygote does not import tempfile,
+    whose `random` would reseed itself in every job).
 
     Sandbox uids can write to /tmp: a lock file opened there by root could be a symlink a
     student planted. The locks live in a private subdirectory, checked after creation."""
-    path = Path(tempfile.gettempdir(), f"qbank-locks-{os.geteuid()}")
+    path = Path(temp, f"qbank-locks-{os.geteuid()}")
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
     info = os.lstat(path)
@@ -267,21 +268,21 @@ def claim_uid(base: int, slot: int, lock_dir: str) -> tuple[int, int]:
         except BlockingIOError:
             os.close(fd)
             continue
-        if _held_by_older_qbank(uid) or uid in _uids_in_use():
+        if _held_by_older_qbank(uid, Path(lock_dir).parent) or uid in _uids_in_use():
             os.close(fd)
             continue
         return uid, fd
     raise IsolationError(errno.EUSERS, "no free sandbox uid")
 
 
-def _held_by_older_qbank(uid: int) -> bool:
+def _held_by_older_qbank(uid: int, temp: Path) -> bool:
     """Whether a qbank before this one (which locked /tmp/qbank-uid-N.lock) holds uid.
 
     The old lock is only looked at: opened without creating it and without following a
     link, so a file planted there can neither redirect nor block anything but that uid."""
     try:
         fd = os.open(
-            Path(tempfile.gettempdir(), f"qbank-uid-{uid}.lock"),
+            temp / f"qbank-uid-{uid}.lock",
             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
         )
     except OSError:

@@ -24,7 +24,6 @@ import contextlib
 import ctypes
 import errno
 import os
-import tempfile
 
 from questionbank.sandbox.isolation import (
     CLONE_NEWIPC,
@@ -93,6 +92,8 @@ NAMESPACE_FLAGS = (
 def compile_filter() -> bytes:
     """The BPF program as bytes (an array of struct sock_filter); IsolationError if
     libseccomp is not available."""
+    import tempfile  # here, not at the top: the zygote imports this module for install()
+
     try:
         import pyseccomp as sc
     except (ImportError, OSError) as exc:  # the package, or libseccomp itself, is missing

@@ -30,7 +30,6 @@ import signal  # noqa: E402
 import socket  # noqa: E402
 import struct  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -56,8 +55,6 @@ PREIMPORTED = (
     "collections",
     "collections.abc",
     "operator",
-    "random",
-    "statistics",
     "copy",
     "typing",
     "dataclasses",
@@ -79,11 +76,19 @@ PREIMPORTED = (
     "numpy.fft",
     "numpy.lib.stride_tricks",
 )
-# numpy's lazily loaded parts (ma behind np.median and np.unique, polynomial, testing, random):
-# with a private root they load in the job from the jail, which holds all of numpy; without
-# one, the job may not be able to read them, so the zygote imports them (a larger process to
-# fork). numpy.random also imports threading, whose at-fork hook adds ~0.4 ms to every job.
-LAZY_WITHOUT_ROOT = ("numpy.ma", "numpy.polynomial", "numpy.testing", "numpy.random")
+# numpy's lazily loaded parts (ma behind np.median and np.unique, polynomial, testing, random)
+# and the modules with an at-fork hook: with a private root they load in the job from the
+# jail, which holds all of numpy and the standard library; without one, the job may not be able
+# to read them, so the zygote imports them (a larger process to fork). Every job pays for an
+# at-fork hook: numpy.random imports threading (~0.4 ms a job), random reseeds (~0.1 ms).
+LAZY_WITHOUT_ROOT = (
+    "numpy.ma",
+    "numpy.polynomial",
+    "numpy.testing",
+    "numpy.random",
+    "random",
+    "statistics",
+)
 ARGS_CACHE = 16
 # The cgroup holds what the job's rlimit does not count: the pages it copies from the zygote,
 # page tables, kernel memory. Without this margin a single process that grows to its rlimit
@@ -100,6 +105,7 @@ class ZygoteConfig:
     disabled: frozenset[str] = frozenset()
     # Compiled by the client (see seccomp.compile_filter); empty when it could not be.
     seccomp_program: bytes = b""
+    temp: str = "/tmp"  # the client's folder for temporary files
 
 
 class Zygote:
@@ -107,10 +113,9 @@ class Zygote:
         self.config = config
         layers = isolation.probe_layers()
         self.uid, self.uid_lock = isolation.claim_uid(
-            config.uid_base, config.slot, isolation.lock_dir()
+            config.uid_base, config.slot, isolation.lock_dir(config.temp)
         )
-        self.workdir = tempfile.mkdtemp(prefix=f"qbank-sandbox-{os.getpid()}-")
-        Path(self.workdir).chmod(0o711)
+        self.workdir = make_workdir(config.temp)
         self.root_mountpoint = str(Path(self.workdir, "root"))
         Path(self.root_mountpoint).mkdir()
         program = config.seccomp_program
@@ -343,6 +348,14 @@ class Zygote:
         os.waitpid(pid, 0)
 
 
+def make_workdir(temp: str) -> str:
+    """A fresh folder for the private root's mount point, traversable by the job's uid."""
+    path = os.path.join(temp, f"qbank-sandbox-{os.getpid()}-{os.urandom(6).hex()}")  # noqa: PTH118
+    os.mkdir(path, 0o700)  # noqa: PTH102
+    os.chmod(path, 0o711)  # noqa: PTH101
+    return path
+
+
 def warm_up() -> None:
     """Run once what every job runs first (the compiler, the codec, a traceback), so that
     their one-time set-up is inherited by every job rather than paid again in each. Nothing
@@ -444,6 +457,7 @@ def _config(raw: dict[str, Any]) -> ZygoteConfig:
         limits=isolation.Limits(**raw["limits"]),
         disabled=frozenset(raw.get("disabled", ())),
         seccomp_program=base64.b64decode(raw.get("seccomp", "")),
+        temp=str(raw["temp"]),
     )
 
 
