@@ -115,3 +115,22 @@ def test_student_text_is_cleaned(text: str, cleaned: str) -> None:
 )
 def test_csv_cells_never_start_a_formula(name: str, cell: str) -> None:
     assert csv_cell(name) == cell
+
+
+def test_a_result_that_cannot_be_written_stops_the_batch_and_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    """Results are written by a thread of their own while the slots go on; a write that
+    fails still stops the batch with its error, after what was graded is written."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for student in ("alice", "bob", "carol"):
+        (folder / f"{student}.py").write_bytes(GOOD)
+    out = tmp_path / "out"
+    (out / "bob.json").mkdir(parents=True)  # where bob's result should go
+    with pytest.raises(IsADirectoryError):
+        grade_batch([toy_task()], folder, out, jobs=1)
+    assert json.loads((out / "alice.json").read_text())["score"] == 5
+    rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
+    assert rows[0]["max_score"] != "0" and rows[1]["max_score"] == "0"  # bob: no result
