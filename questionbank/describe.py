@@ -143,3 +143,9 @@ def instance_data(inst: Instance, langs: list[str] | None = None) -> dict[str, A
     data["explanation"] = per_language(inst.explanation, langs)
     data["hint"] = per_language(inst.hint, langs)
     return data
+
+
+def count(number: Any, word: str, plural: str | None = None) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``: English agreement for printed counts."""
+    text = str(number)
+    return f"{text} {word if text == '1' else plural or word + 's'}"

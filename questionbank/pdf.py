@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from questionbank.describe import count
 from questionbank.errors import QbankError
 from questionbank.templating import render_template, sandbox
 from questionbank.typst_markup import TypstMarkup, escape
@@ -71,12 +72,6 @@ def title_block(entries: Sequence[dict[str, Any]]) -> TypstMarkup:
             f"[#qb-inline({'true' if n else 'false'}, {_lang(e['lang'])})[{e['typ']}]]"
         )
     return TypstMarkup(" \\\n".join(lines))
-
-
-def count(number: Any, word: str, plural: str | None = None) -> str:
-    """``1 point``, ``2 points``, ``0.5 points``: English agreement for printed counts."""
-    text = str(number)
-    return f"{text} {word if text == '1' else plural or word + 's'}"
 
 
 def _natural(label: str) -> list[Any]:

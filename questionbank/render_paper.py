@@ -15,29 +15,23 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from questionbank import models
 from questionbank.assemble import Exam, PaperItem, Version
-from questionbank.describe import LETTERS, key_notation, number_text, tolerance_text
+from questionbank.describe import LETTERS, count, key_notation, number_text, tolerance_text
 from questionbank.errors import QbankError
 from questionbank.instance import pick
 from questionbank.params import Localized
 from questionbank.paths import display, templates_dir
-from questionbank.pdf import (
-    CLASS_FILE,
-    PdfJobs,
-    TypstPapers,
-    class_order,
-    count,
-    default_workers,
-)
 from questionbank.richtext import RichText
 from questionbank.templating import render_template, sandbox
-from questionbank.typst_markup import TypstText
+
+if TYPE_CHECKING:  # imported when PDFs are made: Typst's side is a tenth of `qbank paper`
+    from questionbank.typst_markup import TypstText
 
 KEY_COLUMNS = ("version", "number", "question_id", "type", "answer", "points")
 TEMPLATE_NAMES = (
@@ -265,6 +259,15 @@ def write_paper(
     """
     renderer = PaperRenderer(templates)
     typeset = class_pdf is not None or pdf
+    if typeset:
+        from questionbank.pdf import (
+            CLASS_FILE,
+            PdfJobs,
+            TypstPapers,
+            class_order,
+            default_workers,
+        )
+        from questionbank.typst_markup import TypstText
     texts = Texts(RichText(), list(exam.loaded.spec.lang), TypstText() if typeset else None)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -277,10 +280,12 @@ def write_paper(
 
     loader = renderer.html_env.loader
     assert isinstance(loader, jinja2.FileSystemLoader)  # workers rebuild it from its folders
-    typst = TypstPapers(loader) if typeset else None
-    if pdf_workers is None:
-        pdf_workers = default_workers(len(exam.versions) if pdf else 0)
-    jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath) if typst else None
+    typst, jobs = None, None
+    if typeset:
+        if pdf_workers is None:
+            pdf_workers = default_workers(len(exam.versions) if pdf else 0)
+        typst = TypstPapers(loader)
+        jobs = PdfJobs(typst, workers=pdf_workers, templates=loader.searchpath)
     views = [paper_view(exam, version, texts) for version in exam.versions]
     try:
         if typst is not None and jobs is not None:

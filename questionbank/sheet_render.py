@@ -7,7 +7,11 @@ absolutely in points, so the PDF matches ``sheet-layout.json`` to the point.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +93,32 @@ def write_sheets(
 
 
 def _write_pdfs(source: str, pages: list[SheetPage], out: Path) -> list[Path]:
+    """sheet-V.pdf per sheet, from the cache of rendered sheets when this exact source was
+    rendered before (rendering takes WeasyPrint ~1 s; a sheet depends only on the exam's
+    layout, so editing a question's text and writing the papers again finds it there)."""
+    names = list(dict.fromkeys(page.sheet for page in pages))
+    cache = _SheetCache(source)
+    pdfs = cache.get(names)
+    if pdfs is None:
+        pdfs = _render_pdfs(source, pages)
+        cache.put(pdfs)
+    written: list[Path] = []
+    for name in names:
+        target = out / f"sheet-{name}.pdf"
+        target.write_bytes(pdfs[name])
+        written.append(target)
+    return written
+
+
+def _render_pdfs(source: str, pages: list[SheetPage]) -> dict[str, bytes]:
     """Every sheet rendered in one WeasyPrint pass (its start-up is most of the cost of a
-    one-page document, and a roster has hundreds), then split into sheet-V.pdf files."""
+    one-page document, and a roster has hundreds), then split into one PDF per sheet."""
     import pypdfium2 as pdfium
     import weasyprint
 
     combined = weasyprint.HTML(string=source).write_pdf()
     document = pdfium.PdfDocument(combined)
-    written: list[Path] = []
+    pdfs: dict[str, bytes] = {}
     try:
         if len(document) != len(pages):
             raise RuntimeError(f"{len(document)} PDF pages for {len(pages)} sheet pages")
@@ -106,11 +128,51 @@ def _write_pdfs(source: str, pages: list[SheetPage], out: Path) -> list[Path]:
             count = pages[first].pages
             single = pdfium.PdfDocument.new()
             single.import_pages(document, list(range(first, first + count)))
-            target = out / f"sheet-{sheet}.pdf"
-            single.save(str(target))
+            buffer = io.BytesIO()
+            single.save(buffer)
             single.close()
-            written.append(target)
+            pdfs[sheet] = buffer.getvalue()
             first += count
     finally:
         document.close()
-    return written
+    return pdfs
+
+
+class _SheetCache:
+    """Rendered sheets in the user's cache folder, keyed by the SHA-256 of the sheets' HTML
+    and the versions of everything that turns it into PDF. A folder is written whole (a
+    temporary one renamed); a file that does not look like a whole PDF is a miss."""
+
+    def __init__(self, source: str) -> None:
+        from importlib.metadata import version
+
+        from questionbank import __version__
+        from questionbank.paths import cache_dir
+
+        shape = f"{__version__}|{version('weasyprint')}|{version('pypdfium2')}"
+        key = hashlib.sha256(f"{shape}\0{source}".encode()).hexdigest()
+        self.folder = cache_dir() / "sheets" / key
+
+    def get(self, names: list[str]) -> dict[str, bytes] | None:
+        pdfs: dict[str, bytes] = {}
+        for name in names:
+            try:
+                data = (self.folder / f"sheet-{name}.pdf").read_bytes()
+            except OSError:
+                return None
+            if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+                return None
+            pdfs[name] = data
+        return pdfs
+
+    def put(self, pdfs: dict[str, bytes]) -> None:
+        temporary = self.folder.with_name(f".{self.folder.name}.{os.getpid()}")
+        try:
+            shutil.rmtree(temporary, ignore_errors=True)
+            temporary.mkdir(parents=True)
+            for name, data in pdfs.items():
+                (temporary / f"sheet-{name}.pdf").write_bytes(data)
+            shutil.rmtree(self.folder, ignore_errors=True)  # a damaged copy
+            temporary.rename(self.folder)
+        except OSError:  # a cache that cannot be written only costs time
+            shutil.rmtree(temporary, ignore_errors=True)

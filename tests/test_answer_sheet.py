@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -154,3 +155,23 @@ def test_long_papers_flow_onto_more_pages_each_with_its_own_qr() -> None:
 )
 def test_parse_payload(payload: str, expected: tuple | None) -> None:
     assert parse_payload(payload) == expected
+
+
+def test_rendered_sheets_come_from_the_cache_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sheets depend only on the exam's layout: writing the papers again (after editing a
+    question's text, say) reuses the rendered PDFs instead of starting WeasyPrint; a damaged
+    cached file is rendered again."""
+    monkeypatch.setenv("QBANK_CACHE_DIR", str(tmp_path / "cache"))
+    write_sheets(fixture_exam(), tmp_path / "first")
+    first = (tmp_path / "first" / "sheet-A.pdf").read_bytes()
+    with monkeypatch.context() as blocked:
+        blocked.setitem(sys.modules, "weasyprint", None)  # importing it now fails
+        write_sheets(fixture_exam(), tmp_path / "second")
+    assert (tmp_path / "second" / "sheet-A.pdf").read_bytes() == first
+    (cached,) = (tmp_path / "cache" / "sheets").glob("*/sheet-A.pdf")
+    cached.write_bytes(first[: len(first) // 2])  # cut short: not a whole PDF
+    write_sheets(fixture_exam(), tmp_path / "third")
+    assert (tmp_path / "third" / "sheet-A.pdf").read_bytes().rstrip().endswith(b"%%EOF")
+    assert cached.read_bytes().rstrip().endswith(b"%%EOF")
