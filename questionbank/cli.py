@@ -8,6 +8,7 @@ where user errors become messages and exit codes.
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -133,7 +134,7 @@ def list_(
       qbank list --format json > questions.json
     """
     from questionbank.describe import summary
-    from questionbank.session import check_names
+    from questionbank.selection import check_names
 
     bank = _load(ctx)
     check_names(bank.questions, topics=topic, types=types)
@@ -152,7 +153,7 @@ def list_(
 
         click.echo(count_matrix(questions), nl=False)
         return
-    from questionbank.session import default_lang
+    from questionbank.selection import default_lang
     from questionbank.terminal import list_table
 
     list_table(_console(), questions, lang=default_lang())
@@ -584,7 +585,7 @@ def stats(ctx: click.Context, fmt: str, lang: str | None) -> None:
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            from questionbank.session import default_lang
+            from questionbank.selection import default_lang
 
             stats_table(
                 console, data, history_path=str(history.path), at=at, lang=lang or default_lang()
@@ -660,7 +661,7 @@ def practice(
     from pathlib import Path
 
     from questionbank.practice import code_task, open_editor, show_task, write_starter
-    from questionbank.session import default_lang
+    from questionbank.selection import default_lang
 
     bank = _load_quick(ctx)
     task = code_task(bank, task_id)
@@ -883,7 +884,7 @@ def check(ctx: click.Context, task_id: str, file: str, lang: str | None) -> None
         result = run_check(task, Path(file))
     except KeyboardInterrupt:  # Ctrl-C: stop quietly, as quiz does
         ctx.exit(130)
-    from questionbank.session import default_lang
+    from questionbank.selection import default_lang
 
     print_check(_console(), result, task, lang=lang or default_lang())
     ctx.exit(0 if all(c.passed for t in result.tasks for c in t.cases) else 1)
@@ -899,6 +900,10 @@ def _load_quick(ctx: click.Context) -> Bank:
 
 
 def main() -> None:
+    # pydantic looks for plugins in every installed package's entry points the first time a
+    # model is built: ~20 ms of each command's start-up, for plugins qbank does not use. A
+    # user who wants them sets PYDANTIC_DISABLE_PLUGINS to an empty value.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     cli(prog_name="qbank")
 
 

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 from rich.console import Console
-from rich.syntax import Syntax
 from rich.text import Text
 
 from questionbank import models
@@ -18,6 +17,7 @@ from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError
 from questionbank.paths import display
 from questionbank.quiz import localized_block
+from questionbank.termtext import python_code
 
 
 def code_task(bank: Bank, task_id: str) -> models.CodeQuestion:
@@ -100,7 +100,7 @@ def show_task(
     # soft_wrap: a path split over two lines cannot be copied.
     if written:
         console.print(Text(words["written"].format(path=shown), style="green"), soft_wrap=True)
-        console.print(Syntax(task.starter, "python", theme="ansi_dark"))
+        console.print(python_code(console, task.starter))
     else:
         console.print(Text(words["kept"].format(path=shown), style="yellow"), soft_wrap=True)
     console.print(Text(words["next"].format(task=task.id, path=shown)), soft_wrap=True)

@@ -6,7 +6,6 @@ questions; the loop itself is :class:`questionbank.quiz.Quiz`.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import sys
@@ -19,7 +18,6 @@ from rich.text import Text
 
 from questionbank import models
 from questionbank.bank import Bank
-from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError, UsageError
 from questionbank.history import AnswerRecord, History, now
 from questionbank.instance import Instance, instantiate
@@ -27,19 +25,10 @@ from questionbank.params import ParamEngine
 from questionbank.paths import display
 from questionbank.quiz import Quiz, Summary, Unavailable, Words, quiz_types
 from questionbank.scheduler import Memory, Planner, fresh_seed, missed, when_text
+from questionbank.selection import check_names, default_lang
 from questionbank.terminput import LineReader, Reader, TerminalReader
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
-
-
-def default_lang(environ: dict[str, str] | None = None) -> str:
-    """zh-TW when the locale is Chinese (LC_ALL, LC_MESSAGES, LANG), else en."""
-    env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name)
-        if value:
-            return "zh-TW" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def parse_weeks(text: str) -> tuple[int, int]:
@@ -58,25 +47,6 @@ def parse_weeks(text: str) -> tuple[int, int]:
 class Filters:
     topics: tuple[str, ...] = ()
     weeks: tuple[int, int] | None = None
-
-
-def check_names(
-    questions: Sequence[models.AnyQuestion], *, topics: Sequence[str], types: Sequence[str] = ()
-) -> None:
-    """An unknown --topic or --type is an error naming the close match, not an empty list."""
-    known = sorted({q.topic for q in questions})
-    for topic in topics:
-        if topic not in known:
-            raise QbankError(
-                f"--topic '{topic}': no question has this topic{suggest(topic, known)}; "
-                f"topics in the bank: {', '.join(known)}"
-            )
-    for kind in types:
-        if kind not in models.QUESTION_TYPES:
-            raise QbankError(
-                f"--type '{kind}': no such question type{suggest(kind, models.QUESTION_TYPES)}; "
-                f"types: {', '.join(models.QUESTION_TYPES)}"
-            )
 
 
 def select(questions: Sequence[models.AnyQuestion], filters: Filters) -> list[models.AnyQuestion]:

@@ -12,7 +12,6 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -20,7 +19,7 @@ from questionbank import models
 from questionbank.describe import LETTERS, answer_line, question_langs
 from questionbank.instance import Instance, instantiate, pick
 from questionbank.params import Localized
-from questionbank.termtext import terminal_text
+from questionbank.termtext import python_code, terminal_text
 
 
 def count_matrix(questions: Sequence[models.AnyQuestion]) -> str:
@@ -126,7 +125,7 @@ def show_instance(console: Console, inst: Instance, *, lang: str = "both") -> No
         parts.append(table)
     if isinstance(q, models.CodeQuestion):
         parts.append(Text(f"def {q.signature}", style="bold"))
-        parts.append(Syntax(q.starter, "python", theme="ansi_dark"))
+        parts.append(python_code(console, q.starter))
     answer = answer_line(inst)
     if answer:
         parts.append(Text("answer: ", style="bold green") + Text(answer))

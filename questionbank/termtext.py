@@ -18,6 +18,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.syntax import Syntax
 from rich.text import Text
 
 from questionbank.mathtext import math_to_text
@@ -205,3 +206,9 @@ def wrap(line: Text, width: int) -> list[Text]:
     for piece in pieces:
         piece.rstrip()  # a line ends at a space, and starts after it
     return list(pieces)
+
+
+def python_code(console: Console, source: str) -> Syntax:
+    """Python source as rich lays it out; highlighted only where colours are shown (the
+    lexer's regular expressions take ~60 ms to compile, for nothing in a pipe or a log)."""
+    return Syntax(source, "python" if console.color_system else "text", theme="ansi_dark")
