@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionbank import models
-from questionbank.params import Localized, ParamEngine
+from questionbank.localized import Localized as Localized  # re-exported
+from questionbank.localized import pick as pick  # re-exported
+from questionbank.params import ParamEngine
 
 # Choices that only make sense at the end of the list; pinned there automatically.
 AUTO_LAST = frozenset(
@@ -25,18 +27,6 @@ def texts(text: Localized | None) -> list[str]:
     if text is None:
         return []
     return [text] if isinstance(text, str) else list(text.values())
-
-
-def pick(text: Localized | None, lang: str, *, fallback: str = "en") -> str:
-    """The text in ``lang``, else in ``fallback``, else in whichever language it has."""
-    if text is None:
-        return ""
-    if isinstance(text, str):
-        return text
-    for candidate in (lang, fallback):
-        if candidate in text:
-            return text[candidate]
-    return next(iter(text.values()), "")
 
 
 # A decimal number standing alone: not part of a word, an identifier or a version number.

@@ -29,6 +29,7 @@ from jinja2.parser import Parser
 from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank import models
+from questionbank.localized import Localized as Localized  # re-exported
 
 MATH: dict[str, Any] = {
     "sqrt": math.sqrt,
@@ -46,8 +47,6 @@ MATH: dict[str, Any] = {
     "pi": math.pi,
     "e": math.e,
 }
-
-Localized = str | dict[str, str]
 
 
 class ExpressionError(ValueError):

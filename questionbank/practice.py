@@ -16,8 +16,7 @@ from questionbank.bank import Bank
 from questionbank.diagnostics import suggest
 from questionbank.errors import QbankError
 from questionbank.paths import display
-from questionbank.quiz import localized_block
-from questionbank.termtext import python_code
+from questionbank.termtext import localized_block, python_code
 
 
 def code_task(bank: Bank, task_id: str) -> models.CodeQuestion:

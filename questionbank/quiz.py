@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -21,10 +21,9 @@ from questionbank import models
 from questionbank.answers import AnswerError, Response, Score, correct_answer, parse, score, shown
 from questionbank.describe import LETTERS
 from questionbank.history import AnswerRecord, now
-from questionbank.instance import Instance, pick
-from questionbank.params import Localized
+from questionbank.instance import Instance
 from questionbank.terminput import Reader
-from questionbank.termtext import TerminalBlock, terminal_text
+from questionbank.termtext import localized, localized_block
 
 LANGS = ("en", "zh-TW", "both")
 
@@ -152,23 +151,6 @@ class Summary:
     @property
     def interrupted(self) -> bool:
         return self.ended_by == "interrupted"
-
-
-def _langs(text: Localized | None, lang: str) -> list[str]:
-    if lang != "both" or text is None or isinstance(text, str):
-        return [lang if lang != "both" else "en"]
-    return [tag for tag in ("en", "zh-TW") if tag in text] or ["en"]
-
-
-def localized(text: Localized | None, lang: str) -> Text:
-    """A text in the quiz language, Markdown and math rendered; 'both' gives one per language."""
-    return Text("\n").join(terminal_text(pick(text, tag)) for tag in _langs(text, lang))
-
-
-def localized_block(text: Localized | None, lang: str) -> Group:
-    """As :func:`localized`, for a text on lines of its own (a prompt, an explanation):
-    wrapped to the terminal with list items in a hanging indent."""
-    return Group(*(TerminalBlock(pick(text, tag)) for tag in _langs(text, lang)))
 
 
 class Unavailable(Exception):

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
-from rich.syntax import Syntax
 from rich.text import Text
 
+from questionbank.localized import Localized, pick
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 from questionbank.mathtext import math_to_text
 
 CODE_STYLE = "bold cyan"
@@ -211,4 +214,23 @@ def wrap(line: Text, width: int) -> list[Text]:
 def python_code(console: Console, source: str) -> Syntax:
     """Python source as rich lays it out; highlighted only where colours are shown (the
     lexer's regular expressions take ~60 ms to compile, for nothing in a pipe or a log)."""
+    from rich.syntax import Syntax  # pygments: only for the commands that show code
+
     return Syntax(source, "python" if console.color_system else "text", theme="ansi_dark")
+
+
+def _langs(text: Localized | None, lang: str) -> list[str]:
+    if lang != "both" or text is None or isinstance(text, str):
+        return [lang if lang != "both" else "en"]
+    return [tag for tag in ("en", "zh-TW") if tag in text] or ["en"]
+
+
+def localized(text: Localized | None, lang: str) -> Text:
+    """A text in the quiz language, Markdown and math rendered; 'both' gives one per language."""
+    return Text("\n").join(terminal_text(pick(text, tag)) for tag in _langs(text, lang))
+
+
+def localized_block(text: Localized | None, lang: str) -> Group:
+    """As :func:`localized`, for a text on lines of its own (a prompt, an explanation):
+    wrapped to the terminal with list items in a hanging indent."""
+    return Group(*(TerminalBlock(pick(text, tag)) for tag in _langs(text, lang)))

@@ -304,3 +304,27 @@ def test_checks_in_worker_processes_find_the_same_problems(
     assert parallel == serial
     assert [len(found) for found in serial] == [1, 1, 1]
     assert "ZeroDivisionError" in serial[0][0].message
+
+
+def test_files_checked_again_after_a_grader_change_keep_their_new_mark(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A harmless change to a grader makes every file be checked again once, not on every
+    later run (their marks must be written back although nothing was re-parsed)."""
+    from questionbank import checks
+
+    load_bank_cached(copy, check=True, folder=tmp_path / "cache")
+    grader = next((copy.parent / "graders").glob("*.py"))
+    grader.write_text(grader.read_text() + "\n# a comment\n")
+    load_bank_cached(copy, check=True, folder=tmp_path / "cache")
+    checked: list[int] = []
+    real = checks.check_entries
+
+    def spy(entries, **kwargs):  # type: ignore[no-untyped-def]
+        entries = list(entries)
+        checked.append(len(entries))
+        return real(entries, **kwargs)
+
+    monkeypatch.setattr(checks, "check_entries", spy)
+    load_bank_cached(copy, check=True, folder=tmp_path / "cache")
+    assert checked == []
