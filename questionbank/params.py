@@ -21,12 +21,14 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-from jinja2 import nodes
-from jinja2.parser import Parser
-from jinja2.sandbox import SandboxedEnvironment
+# jinja2 is loaded when the first template needs compiling: a command that shows texts
+# with no template syntax (or only `{{ name }}`) does not pay its ~15 ms import.
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank import models
 from questionbank.localized import Localized as Localized  # re-exported
@@ -111,6 +113,8 @@ class CodeCache:
     that cannot be read back as code is ignored and written again."""
 
     def __init__(self, folder: Path, options: str) -> None:
+        import jinja2
+
         shape = f"{jinja2.__version__}|{sys.version}|{options}".encode()
         self.folder = folder / "templates" / hashlib.sha256(shape).hexdigest()[:16]
         self._ready = False
@@ -149,33 +153,51 @@ class ParamEngine:
     ``code_cache``) unless ``persist`` is false."""
 
     def __init__(self, *, code_cache: Path | None = None, persist: bool = True) -> None:
-        self.env = SandboxedEnvironment(
-            undefined=jinja2.StrictUndefined, autoescape=False, optimized=False
-        )
-        # Only the math helpers: jinja's default globals (lipsum, cycler, …) are not needed.
-        self.env.globals.clear()
-        self.env.globals.update(MATH)
+        self._env: SandboxedEnvironment | None = None
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
         self._substitutions: dict[str, tuple[str, ...] | None] = {}
         self._code: CodeCache | None = None
+        self._code_folder: Path | None = None
         if persist:
             from questionbank.paths import cache_dir
 
-            options = f"{type(self.env).__name__}|strict|no-autoescape|not-optimized"
-            self._code = CodeCache(code_cache or cache_dir(), options)
+            self._code_folder = code_cache or cache_dir()
+
+    @property
+    def env(self) -> SandboxedEnvironment:
+        if self._env is None:
+            import jinja2
+            from jinja2.sandbox import SandboxedEnvironment
+
+            self._env = SandboxedEnvironment(
+                undefined=jinja2.StrictUndefined, autoescape=False, optimized=False
+            )
+            # Only the math helpers: jinja's default globals (lipsum, cycler, …) are not
+            # needed.
+            self._env.globals.clear()
+            self._env.globals.update(MATH)
+            if self._code_folder is not None:
+                options = f"{type(self._env).__name__}|strict|no-autoescape|not-optimized"
+                self._code = CodeCache(self._code_folder, options)
+        return self._env
 
     def _compiled(self, kind: str, source: str, build: Callable[[], Any]) -> jinja2.Template:
         """The template for ``source``: from the disk cache, else ``build()`` compiled."""
+        env = self.env
         code = self._code.get(kind, source) if self._code else None
         if code is None:
-            code = self.env.compile(build())
+            code = env.compile(build())
             if self._code:
                 self._code.put(kind, source, code)
-        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+        return env.template_class.from_code(env, code, env.make_globals(None))
 
     def _expression_node(self, expression: str) -> nodes.Template:
         """What jinja2's compile_expression compiles: ``result = <expression>``."""
+        import jinja2
+        from jinja2 import nodes
+        from jinja2.parser import Parser
+
         parser = Parser(self.env, expression, state="variable")
         expr = parser.parse_expression()
         if not parser.stream.eos:
@@ -263,6 +285,8 @@ class ParamEngine:
         parts = self._substitutions[text]
         if parts is not None:
             return "".join(_substitute(parts, params))
+        import jinja2
+
         template = self._templates.get(text)
         if template is None:
             try:
@@ -288,6 +312,8 @@ class ParamEngine:
         return {lang: self.render(value, params) for lang, value in text.items()}
 
     def evaluate(self, expression: str, params: Mapping[str, Any]) -> Any:
+        import jinja2
+
         compiled = self._expressions.get(expression)
         if compiled is None:
             try:
