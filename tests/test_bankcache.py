@@ -167,12 +167,10 @@ def test_a_check_failure_in_a_changed_file_is_never_cached_as_passed(
         assert "mcq 'fx-dup' has no choice marked correct: true" in str(caught.value)
 
 
-def test_a_warm_check_checks_nothing_again(
-    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _count_checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the number of questions of each file the checks look at."""
     from questionbank import checks
 
-    load_bank_cached(copy, check=True, folder=tmp_path / "cache")
     checked: list[int] = []
     real = checks.check_entries
 
@@ -182,6 +180,15 @@ def test_a_warm_check_checks_nothing_again(
         return real(entries, **kwargs)
 
     monkeypatch.setattr(checks, "check_entries", spy)
+    return checked
+
+
+def test_a_warm_check_checks_nothing_again(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    load_bank_cached(copy, check=True, folder=tmp_path / "cache")
+    checked = _count_checked(monkeypatch)
     load_bank_cached(copy, check=True, folder=tmp_path / "cache")
     assert checked == []
     (copy / "more.yaml").write_text(
@@ -311,20 +318,11 @@ def test_files_checked_again_after_a_grader_change_keep_their_new_mark(
 ) -> None:
     """A harmless change to a grader makes every file be checked again once, not on every
     later run (their marks must be written back although nothing was re-parsed)."""
-    from questionbank import checks
 
     load_bank_cached(copy, check=True, folder=tmp_path / "cache")
     grader = next((copy.parent / "graders").glob("*.py"))
     grader.write_text(grader.read_text() + "\n# a comment\n")
     load_bank_cached(copy, check=True, folder=tmp_path / "cache")
-    checked: list[int] = []
-    real = checks.check_entries
-
-    def spy(entries, **kwargs):  # type: ignore[no-untyped-def]
-        entries = list(entries)
-        checked.append(len(entries))
-        return real(entries, **kwargs)
-
-    monkeypatch.setattr(checks, "check_entries", spy)
+    checked = _count_checked(monkeypatch)
     load_bank_cached(copy, check=True, folder=tmp_path / "cache")
     assert checked == []
