@@ -134,3 +134,21 @@ def test_a_result_that_cannot_be_written_stops_the_batch_and_keeps_the_others(
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
     assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
     assert rows[0]["max_score"] != "0" and rows[1]["max_score"] == "0"  # bob: no result
+
+
+def test_a_failing_progress_display_stops_the_batch_without_dropping_results(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for student in ("alice", "bob", "carol"):
+        (folder / f"{student}.py").write_bytes(GOOD)
+
+    def progress(student: str, done: int, total: int) -> None:
+        if done == 1:
+            raise RuntimeError("the display broke")
+
+    with pytest.raises(RuntimeError, match="the display broke"):
+        grade_batch([toy_task()], folder, tmp_path / "out", jobs=1, on_progress=progress)
+    assert json.loads((tmp_path / "out" / "alice.json").read_text())["score"] == 5
+    assert (tmp_path / "out" / "grades.csv").exists()

@@ -375,19 +375,20 @@ class _BatchRun:
     def _write_results(self) -> None:
         while (item := self.results.get()) is not None:
             student, document = item
+            # Whatever fails here (the write, the progress display) stops the batch with its
+            # error, and the queue is still drained: no result is dropped silently.
             try:
                 write_atomic(
                     self.out / f"{student}.json",
                     json.dumps(document, ensure_ascii=False, indent=1).encode(),
                 )
+                with self.lock:
+                    self.done += 1
+                    if self.on_progress:
+                        self.on_progress(student, self.done, self.total)
             except BaseException as exc:  # noqa: BLE001 - re-raised by grade()
                 self.errors.append(exc)
                 self.stop.set()
-                continue
-            with self.lock:
-                self.done += 1
-                if self.on_progress:
-                    self.on_progress(student, self.done, self.total)
 
 
 def grades_csv(out: Path, students: list[str], tasks: list[PreparedTask]) -> bytes:
