@@ -3,10 +3,12 @@ deadlines, hidden cases on their own zygote, and inputs that cannot be decoded."
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import numpy as np
+import pytest
 
 from questionbank.sandbox import Job, SandboxServer, codec
 
@@ -108,3 +110,20 @@ def test_a_killed_hidden_zygote_fails_its_cases_and_is_replaced() -> None:
         again = server.run(_job(hidden=(False, True)))
         assert [o.status for o in again.outcomes] == ["ok", "ok"]
         assert server.hidden.alive and server.hidden.process is not victim
+
+
+def test_without_pidfd_the_hidden_zygote_is_started_on_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kernel before 5.3 has no pidfd to watch a zygote that is not our child: the one the
+    public zygote forked is let go and the hidden zygote started as a process of its own."""
+    import subprocess
+
+    def no_pidfd(pid: int) -> int:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    with SandboxServer(slot=25) as server:
+        assert isinstance(server.hidden.process, subprocess.Popen)
+        result = server.run(_job(hidden=(False, True)))
+        assert [o.status for o in result.outcomes] == ["ok", "ok"]

@@ -226,15 +226,22 @@ def _launch(zygotes: list[Zygote]) -> None:
             their.close()
     first = zygotes[0]
     first.process = process
+    alone: list[Zygote] = []
     try:
         for zygote in zygotes:
             zygote.hello = zygote.receive(zygote.config.start_timeout)
             if zygote is not first:
-                zygote.process = _Sibling(int(zygote.hello["pid"]))
+                try:
+                    zygote.process = _Sibling(int(zygote.hello["pid"]))
+                except OSError:  # no pidfd (a kernel before 5.3): it cannot be watched
+                    alone.append(zygote)
     except (_ZygoteDied, OSError):
         for zygote in zygotes:
             zygote.kill()
         raise SandboxError("the sandbox did not start (see the messages above)") from None
+    for zygote in alone:
+        zygote.kill()  # closing its channel ends it; a zygote of its own replaces it
+        zygote.start()
 
 
 class Zygote:
