@@ -127,3 +127,20 @@ def test_without_pidfd_the_hidden_zygote_is_started_on_its_own(
         assert isinstance(server.hidden.process, subprocess.Popen)
         result = server.run(_job(hidden=(False, True)))
         assert [o.status for o in result.outcomes] == ["ok", "ok"]
+
+
+def test_inputs_kept_by_the_zygote_never_crowd_out_its_jobs() -> None:
+    """The zygote lives in its jobs' cgroup: the inputs it keeps between jobs are capped, so
+    that five tasks with 40 MiB of inputs each pass under a 128 MiB limit."""
+    from questionbank.sandbox import Limits, SandboxConfig
+
+    config = SandboxConfig(limits=Limits(memory_bytes=128 << 20))
+    source = b"def f(x):\n    return float(x[0])\n"
+    with SandboxServer(slot=26, config=config) as server:
+        if server.isolation.get("cgroup") in (None, "", "none"):
+            pytest.skip("no writable cgroup on this machine")
+        for task in range(5):
+            args = (codec.encode({"x": np.full(5 << 20, float(task))}),)
+            job = Job("f", source, args, (5.0,), load_timeout=5.0, args_key=f"big@{task}")
+            result = server.run(job)
+            assert [o.status for o in result.outcomes] == ["ok"], task

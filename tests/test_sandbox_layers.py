@@ -139,3 +139,17 @@ def test_jobs_are_born_in_the_zygotes_cgroup_and_are_the_memory_killers_first_ch
         assert server.public.process is zygote and zygote.poll() is None
         again = server.run(Job("f", SLEEP.replace(b"1.5", b"0"), args, (5.0,), load_timeout=5.0))
         assert again.outcomes[0].status == "ok"
+
+
+def test_graders_with_different_tmpdirs_still_claim_different_uids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The uid locks live in the machine's /tmp whatever TMPDIR says: two graders (two
+    courses, two terminals) must never share a sandbox uid."""
+    import tempfile
+
+    with SandboxServer(slot=41, config=SandboxConfig(uid_base=UID_BASE)) as first:
+        monkeypatch.setenv("TMPDIR", str(tmp_path))
+        monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+        with SandboxServer(slot=41, config=SandboxConfig(uid_base=UID_BASE)) as second:
+            assert not set(first.uids) & set(second.uids)

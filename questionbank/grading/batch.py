@@ -286,19 +286,22 @@ class _BatchRun:
             on_progress("", self.done, total)
 
     def grade(self, *, jobs: int) -> None:
-        writer = threading.Thread(target=self._write_results)
+        # A daemon: a second Ctrl-C must not leave the interpreter waiting for it (results
+        # not written by then are graded again by the next run).
+        writer = threading.Thread(target=self._write_results, daemon=True)
         writer.start()
         threads = [threading.Thread(target=self._slot, args=(n,)) for n in range(jobs)]
-        for thread in threads:
-            thread.start()
         try:
+            for thread in threads:
+                thread.start()
             for thread in threads:
                 thread.join()
         except BaseException:
             # Ctrl-C: let the running submissions finish and be written, start no more.
             self.stop.set()
             for thread in threads:
-                thread.join()
+                if thread.ident is not None:
+                    thread.join()
             raise
         finally:
             self.results.put(None)

@@ -240,8 +240,15 @@ def _launch(zygotes: list[Zygote]) -> None:
             zygote.kill()
         raise SandboxError("the sandbox did not start (see the messages above)") from None
     for zygote in alone:
-        zygote.kill()  # closing its channel ends it; a zygote of its own replaces it
-        zygote.start()
+        pid = int(zygote.hello["pid"])
+        if zygote.control is not None:
+            zygote.control.close()  # ends it; its cgroup can go once it is gone
+            zygote.control = None
+        deadline = time.monotonic() + 2.0
+        while Path("/proc", str(pid)).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        zygote.kill()
+        zygote.start()  # a zygote of its own replaces it
 
 
 class Zygote:
@@ -272,7 +279,7 @@ class Zygote:
                 "limits": asdict(self.config.limits),
                 "disabled": sorted(self.config.disabled_layers),
                 "seccomp": base64.b64encode(_seccomp_program(self.config)).decode(),
-                "temp": tempfile.gettempdir(),
+                "temp": isolation.system_temp(),
             }
         )
 
@@ -344,7 +351,7 @@ class Zygote:
         workdir = str(self.hello.get("workdir", ""))
         # The private root was mounted on <workdir>/root in the zygote's own mount namespace;
         # on the host both are empty directories.
-        if workdir.startswith(tempfile.gettempdir()):
+        if workdir.startswith(isolation.system_temp()):
             for path in (Path(workdir, "root"), Path(workdir)):
                 with contextlib.suppress(OSError):
                     path.rmdir()
@@ -717,7 +724,7 @@ def _digest(blobs: tuple[bytes, ...]) -> str:
 
 def _remove_stale_workdirs() -> None:
     """Empty workdirs of zygotes that were killed (their client could not remove them)."""
-    for folder in Path(tempfile.gettempdir()).glob("qbank-sandbox-*-*"):
+    for folder in Path(isolation.system_temp()).glob("qbank-sandbox-*-*"):
         pid = folder.name.split("-")[2]
         if pid.isdigit() and not Path("/proc", pid).exists():
             for path in (folder / "root", folder):

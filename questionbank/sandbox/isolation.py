@@ -230,10 +230,19 @@ def _uids_in_use() -> set[int]:
     return found
 
 
+def system_temp() -> str:
+    """The machine's folder for temporary files, whatever TMPDIR says: every qbank on the
+    machine must find the others' uid locks (two graders with different TMPDIRs would
+    otherwise claim the same sandbox uids), and a zygote's leftovers must be found again."""
+    for candidate in ("/tmp", "/var/tmp", "/usr/tmp"):
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):  # noqa: PTH112
+            return candidate
+    return "/tmp"
+
+
 def lock_dir(temp: str) -> str:
-    """A directory only this user can write, for the uid locks, in the folder for temporary
-    files (the trusted client's tempfile.gettempdir(): the zygote does not import tempfile,
-    whose `random` would reseed itself in every job).
+    """A directory only this user can write, for the uid locks, in ``temp`` (see
+    :func:`system_temp`).
 
     Sandbox uids can write to /tmp: a lock file opened there by root could be a symlink a
     student planted. The locks live in a private subdirectory, checked after creation."""

@@ -90,6 +90,9 @@ LAZY_WITHOUT_ROOT = (
     "statistics",
 )
 ARGS_CACHE = 16
+# Bytes of encoded inputs kept at most (the set being decoded may be larger): well inside the
+# cgroup's headroom, which the zygote shares with its jobs.
+ARGS_CACHE_BYTES = 24 << 20
 # The cgroup holds what the job's rlimit does not count: the pages it copies from the zygote,
 # page tables, kernel memory. Without this margin a single process that grows to its rlimit
 # may be killed by the cgroup a few pages before it would get a MemoryError.
@@ -127,19 +130,26 @@ class Zygote:
                 processes=config.limits.processes + 2,  # with us, and kill_leftovers' helper
                 cpus=1.0,
             )
+        # We join the group ourselves, so that every job is born in it: moving each job in
+        # costs ~0.25 ms (three cgroup v1 migrations). Our own share of its budget is small (we
+        # idle while a job runs, and the inputs we keep are capped: ARGS_CACHE_BYTES), and
+        # jobs are the memory killer's first choice (see worker.prefer_as_oom_victim), through
+        # this descriptor of /proc.
+        self.proc_fd = -1
+        if group is not None:
+            try:
+                group.join()
+            except OSError as exc:
+                print(f"qbank sandbox: no cgroup ({exc})", file=sys.stderr)
+                group.discard()
+                group = None
+            else:
+                group.close_fds()
+                with contextlib.suppress(OSError):
+                    self.proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
         layers = dataclasses.replace(
             layers, seccomp=bool(program), cgroup=group.version if group else ""
         ).without(config.disabled)
-        # We join the group ourselves, so that every job is born in it: moving each job in
-        # costs ~0.25 ms (three cgroup v1 migrations). Our own share of its budget is small (we
-        # idle while a job runs), and jobs are the memory killer's first choice (see
-        # worker.prefer_as_oom_victim), through this descriptor of /proc.
-        self.proc_fd = -1
-        if group is not None:
-            group.join()
-            group.close_fds()
-            with contextlib.suppress(OSError):
-                self.proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
         # One empty network and UTS namespace for the zygote and all its jobs: nothing in
         # them outlives a job (sockets die with their processes, and the unprivileged job
         # cannot set a hostname), and creating a network namespace per job costs ~1 ms.
@@ -177,6 +187,7 @@ class Zygote:
         isolation.prctl(isolation.PR_SET_CHILD_SUBREAPER, 1)
         warm_up()
         self.args_cache: dict[str, tuple[worker.CaseArgs, ...]] = {}
+        self.args_sizes: dict[str, int] = {}
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -222,6 +233,13 @@ class Zygote:
             blob = worker.read_source(fd)
         finally:
             os.close(fd)
+        # What we keep counts in our jobs' cgroup: old inputs go before new ones are decoded.
+        while self.args_cache and (
+            len(self.args_cache) >= ARGS_CACHE
+            or sum(self.args_sizes.values()) + len(blob) > ARGS_CACHE_BYTES
+        ):
+            oldest = next(iter(self.args_cache))
+            del self.args_cache[oldest], self.args_sizes[oldest]
         (count,) = _COUNT.unpack_from(blob)
         sizes = struct.unpack_from(f"<{count}I", blob, _COUNT.size)
         offset = _COUNT.size * (count + 1)
@@ -230,8 +248,7 @@ class Zygote:
             decoded.append(decode_case(blob[offset : offset + size]))
             offset += size
         self.args_cache[key] = tuple(decoded)
-        while len(self.args_cache) > ARGS_CACHE:
-            del self.args_cache[next(iter(self.args_cache))]
+        self.args_sizes[key] = len(blob)
 
     def run(self, message: dict[str, Any], fds: list[int], control: socket.socket) -> None:
         args = self.args_cache.get(str(message["key"]))
@@ -338,6 +355,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             try:
+                os.closerange(3, 65536)  # nothing of ours reaches a process of the slot's uid
                 isolation.drop_privileges(self.uid)
                 for _ in range(1000):  # a fork storm refills the table while we kill
                     os.kill(-1, signal.SIGKILL)
