@@ -108,7 +108,7 @@ class ZygoteConfig:
     disabled: frozenset[str] = frozenset()
     # Compiled by the client (see seccomp.compile_filter); empty when it could not be.
     seccomp_program: bytes = b""
-    temp: str = "/tmp"  # the client's folder for temporary files
+    temp: str = "/tmp"  # the machine's folder for temporary files (isolation.system_temp)
 
 
 class Zygote:
