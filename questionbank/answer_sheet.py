@@ -17,7 +17,7 @@ from typing import Any
 
 from questionbank.assemble import Exam, PaperItem, Version
 from questionbank.describe import LETTERS
-from questionbank.instance import pick
+from questionbank.localized import pick
 
 LAYOUT_FORMAT = 1
 PAGE_PT = (595.28, 841.89)  # A4

@@ -18,7 +18,8 @@ from questionbank.bank import Bank
 from questionbank.diagnostics import suggest
 from questionbank.errors import InputError, Problem
 from questionbank.exam_spec import COURSE_TOPICS, Filter, LoadedSpec, Section, Student
-from questionbank.instance import Instance, instantiate, pick
+from questionbank.instance import Instance, instantiate
+from questionbank.localized import pick
 from questionbank.params import ParamEngine
 
 

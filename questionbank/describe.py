@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from questionbank import models
-from questionbank.instance import Instance, languages, pick
-from questionbank.params import Localized
+from questionbank.instance import Instance, languages
+from questionbank.localized import Localized, pick
 
 LETTERS = string.ascii_uppercase
 

@@ -16,8 +16,9 @@ from decimal import Decimal
 from questionbank import models
 from questionbank.diagnostics import suggest
 from questionbank.errors import UsageError
-from questionbank.instance import Instance, instantiate, languages, pick
-from questionbank.params import Localized, ParamEngine
+from questionbank.instance import Instance, instantiate, languages
+from questionbank.localized import Localized, pick
+from questionbank.params import ParamEngine
 from questionbank.richtext import RichText
 
 FORMATS = ("moodle", "gift", "qti", "markdown")

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from questionbank import models
 from questionbank.describe import LETTERS, key_notation, number_text
 from questionbank.export_common import ExportItem
-from questionbank.instance import pick
-from questionbank.params import Localized
+from questionbank.localized import Localized, pick
 
 
 def _texts(text: Localized | None, langs: list[str]) -> list[str]:

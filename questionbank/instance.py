@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionbank import models
-from questionbank.localized import Localized as Localized  # re-exported
-from questionbank.localized import pick as pick  # re-exported
+from questionbank.localized import Localized
 from questionbank.params import ParamEngine
 
 # Choices that only make sense at the end of the list; pinned there automatically.

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
 from questionbank import models
-from questionbank.localized import Localized as Localized  # re-exported
+from questionbank.localized import Localized
 
 MATH: dict[str, Any] = {
     "sqrt": math.sqrt,

@@ -24,8 +24,7 @@ from questionbank import models
 from questionbank.assemble import Exam, PaperItem, Version
 from questionbank.describe import LETTERS, count, key_notation, number_text, tolerance_text
 from questionbank.errors import QbankError
-from questionbank.instance import pick
-from questionbank.params import Localized
+from questionbank.localized import Localized, pick
 from questionbank.paths import display, templates_dir
 from questionbank.richtext import RichText
 from questionbank.templating import render_template, sandbox

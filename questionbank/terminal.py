@@ -17,8 +17,8 @@ from rich.text import Text
 
 from questionbank import models
 from questionbank.describe import LETTERS, answer_line, question_langs
-from questionbank.instance import Instance, instantiate, pick
-from questionbank.params import Localized
+from questionbank.instance import Instance, instantiate
+from questionbank.localized import Localized, pick
 from questionbank.termtext import python_code, terminal_text
 
 

@@ -31,8 +31,7 @@ from questionbank.export_common import (
 from questionbank.export_gift import gift
 from questionbank.export_moodle import CATEGORY_ROOT, absolute_tolerance, moodle_xml
 from questionbank.export_qti import answer_ids, ident, qti_zip
-from questionbank.instance import pick
-from questionbank.params import Localized
+from questionbank.localized import Localized, pick
 
 BANK = Path(__file__).resolve().parents[1] / "bank"
 MIDTERM = BANK / "exams" / "midterm.yaml"

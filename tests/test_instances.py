@@ -9,7 +9,8 @@ import pytest
 
 from questionbank import models
 from questionbank.bank import load_bank
-from questionbank.instance import arrange_choices, instantiate, pick
+from questionbank.instance import arrange_choices, instantiate
+from questionbank.localized import pick
 from questionbank.params import ExpressionError, ParamEngine
 from tests.conftest import FIXTURES
 

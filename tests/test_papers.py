@@ -16,7 +16,7 @@ from questionbank.assemble import assemble
 from questionbank.cli import cli
 from questionbank.describe import LETTERS
 from questionbank.exam_spec import load_spec
-from questionbank.instance import pick
+from questionbank.localized import pick
 from questionbank.render_paper import write_paper
 from questionbank.sheets import grade, load_key
 

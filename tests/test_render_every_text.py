@@ -25,7 +25,8 @@ from questionbank.checks import SEEDS_CHECKED
 from questionbank.export_common import ExportItem
 from questionbank.export_markdown import markdown
 from questionbank.history import AnswerRecord
-from questionbank.instance import Instance, instantiate, pick
+from questionbank.instance import Instance, instantiate
+from questionbank.localized import pick
 from questionbank.params import ParamEngine
 from questionbank.quiz import Quiz, quiz_types
 from questionbank.richtext import RichText
