@@ -1,8 +1,9 @@
 """Parametric questions: drawing parameters and evaluating texts and answers safely.
 
-Texts are jinja2 templates and answers jinja2 expressions, both compiled in a
-SandboxedEnvironment with StrictUndefined: bank files are untrusted, so nothing here
-can reach Python attributes, import modules or call anything but the math helpers
+Texts are jinja2 templates and answers jinja2 expressions. Those in the common subset of
+:mod:`questionbank.template_subset` are evaluated by it, everything else (and every error)
+by jinja2's SandboxedEnvironment with StrictUndefined: bank files are untrusted, so nothing
+here can reach Python attributes, import modules or call anything but the math helpers
 listed in :data:`MATH`. An instance is fully determined by (question id, seed).
 """
 
@@ -15,10 +16,9 @@ import marshal
 import math
 import os
 import random
-import re
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import CodeType
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 from questionbank import models
 from questionbank.localized import Localized
+from questionbank.template_subset import Node, Scope, Template, parse_expression, parse_template
 
 MATH: dict[str, Any] = {
     "sqrt": math.sqrt,
@@ -62,46 +63,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-# A text whose only jinja2 syntax is `{{ name }}` (about half of the bank's templates)
-# is rendered by substitution, as jinja2 would render it (`str(value)`; an undefined
-# name is an error), without compiling it: compiling costs far more than rendering.
-_NAME_ONLY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-# Names jinja2 reads as literals or operators, never as variables.
-_NOT_NAMES = frozenset(
-    {"true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if"}
-    | {"else", "for", "recursive", "with", "without", "import", "from", "as", "block"}
-)
-
-
-def substitution_parts(text: str) -> tuple[str, ...] | None:
-    """(literal, name, literal, name, …, literal) when ``text`` needs nothing of jinja2
-    but ``{{ name }}``; None when it must be compiled."""
-    if "\r" in text or text.endswith("\n") or "{%" in text or "{#" in text or "{{{" in text:
-        return None  # jinja2 would rewrite newlines, or there is more than names
-    found = list(_NAME_ONLY.finditer(text))
-    if text.count("{{") != len(found) or any(m.group(1) in _NOT_NAMES for m in found):
-        return None
-    parts: list[str] = []
-    end = 0
-    for match in found:
-        parts += [text[end : match.start()], match.group(1)]
-        end = match.end()
-    parts.append(text[end:])
-    return tuple(parts)
-
-
-def _substitute(parts: tuple[str, ...], params: Mapping[str, Any]) -> Iterator[str]:
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            yield part
-        elif part in params:
-            yield str(params[part])
-        elif part in MATH:
-            yield str(MATH[part])
-        else:
-            raise ExpressionError(f"'{part}' is undefined (expected one of the params)")
 
 
 class CodeCache:
@@ -149,14 +110,21 @@ class CodeCache:
 class ParamEngine:
     """Compiles and caches templates and expressions; one per command run.
 
-    Compiled code is also kept on disk (:class:`CodeCache`, in the user cache folder or
-    ``code_cache``) unless ``persist`` is false."""
+    Texts and answers in the subset of :mod:`questionbank.template_subset` are evaluated
+    without compiling (unless ``subset`` is false: the tests' reference); jinja2 has the
+    last word on everything else, and on every error. Compiled code is also kept on disk
+    (:class:`CodeCache`, in the user cache folder or ``code_cache``) unless ``persist`` is
+    false."""
 
-    def __init__(self, *, code_cache: Path | None = None, persist: bool = True) -> None:
+    def __init__(
+        self, *, code_cache: Path | None = None, persist: bool = True, subset: bool = True
+    ) -> None:
         self._env: SandboxedEnvironment | None = None
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
-        self._substitutions: dict[str, tuple[str, ...] | None] = {}
+        self._subset = subset
+        self._subset_texts: dict[str, Template | None] = {}
+        self._subset_expressions: dict[str, Node | None] = {}
         self._code: CodeCache | None = None
         self._code_folder: Path | None = None
         if persist:
@@ -272,6 +240,12 @@ class ParamEngine:
                 seed += 1
                 yield {**self.draw(question, -seed), name: value}
 
+    def _scope(self, params: Mapping[str, Any]) -> Scope:
+        return Scope(params, MATH, self._apply_filter)
+
+    def _apply_filter(self, name: str, value: Any, args: Sequence[Any]) -> Any:
+        return self.env.call_filter(name, value, args)
+
     def _context(self, template: jinja2.Template, params: Mapping[str, Any]) -> Any:
         # Template.render would copy the globals ChainMap into every context, which cost
         # more than the rendering itself when validate renders thousands of instances.
@@ -280,11 +254,15 @@ class ParamEngine:
     def render(self, text: str, params: Mapping[str, Any]) -> str:
         if "{" not in text and "\r" not in text and not text.endswith("\n"):
             return text  # nothing to substitute (jinja would return it unchanged)
-        if text not in self._substitutions:
-            self._substitutions[text] = substitution_parts(text)
-        parts = self._substitutions[text]
-        if parts is not None:
-            return "".join(_substitute(parts, params))
+        if self._subset:
+            if text not in self._subset_texts:
+                self._subset_texts[text] = parse_template(text)
+            subset = self._subset_texts[text]
+            if subset is not None:
+                try:
+                    return subset.render(self._scope(params))
+                except Exception:  # noqa: BLE001 - jinja2, below, gives the value or the error
+                    pass
         import jinja2
 
         template = self._templates.get(text)
@@ -312,6 +290,15 @@ class ParamEngine:
         return {lang: self.render(value, params) for lang, value in text.items()}
 
     def evaluate(self, expression: str, params: Mapping[str, Any]) -> Any:
+        if self._subset:
+            if expression not in self._subset_expressions:
+                self._subset_expressions[expression] = parse_expression(expression)
+            subset = self._subset_expressions[expression]
+            if subset is not None:
+                try:
+                    return subset(self._scope(params))
+                except Exception:  # noqa: BLE001 - jinja2, below, gives the value or the error
+                    pass
         import jinja2
 
         compiled = self._expressions.get(expression)
