@@ -61,6 +61,7 @@ EXPECTED = {
     # 3.11 keeps Python frames off the C stack: memory or time runs out, or the stack does.
     "deep_recursion.py": ("crashed|timeout|raised", r"SIGSEGV|timed out|MemoryError"),
     "output_flood.py": ("output_flood", r"printed more than 1024 KiB"),
+    "load_flood.py": ("output_flood", r"printed more than 1024 KiB"),
     "fd_garbage.py": ("load_error", r"garbage on the result channel"),
     "ignore_sigterm.py": ("timeout", r"timed out after 1 s"),
     "syntax_error.py": ("load_error", r"syntax error in the submission"),

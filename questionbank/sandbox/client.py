@@ -670,7 +670,11 @@ class _AttemptReader:
             return self.position
         failure = self.failure or ("crashed", describe_exit(exit_code))
         seconds = time.monotonic() - self.phase_start
-        if not self.loaded and failure[0] in ("crashed", "protocol_error", "output_flood"):
+        # A flood keeps its kind even before the load report was read: the output pipe is
+        # drained before the result channel, so a case's flood can be noticed while its
+        # "loaded" frame still waits, and the grade must not depend on which came first.
+        # A flood at load fails each case in turn, one attempt each.
+        if not self.loaded and failure[0] in ("crashed", "protocol_error"):
             failure = ("load_error", f"while loading: {failure[1]}")
         if failure[0] in ("load_error", "load_timeout"):
             for index in self.indices[self.position :]:
