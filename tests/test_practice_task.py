@@ -35,12 +35,13 @@ def test_writes_the_starter_and_says_what_next(tmp_path: Path) -> None:
     assert "HIDDEN-CASE-NAME" not in text
 
 
-def test_default_file_name_in_the_current_folder(tmp_path: Path) -> None:
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as here:
-        result = runner.invoke(cli, ["--bank", str(FIXTURE_BANK), "practice", "fx-code-scale"])
-        assert result.exit_code == 0, result.output
-        assert (Path(here) / "fx-code-scale.py").read_text() == STARTER
+def test_default_file_name_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--bank", str(FIXTURE_BANK), "practice", "fx-code-scale"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fx-code-scale.py").read_text() == STARTER
 
 
 def test_never_writes_over_work_unless_forced(tmp_path: Path) -> None:
