@@ -23,26 +23,29 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 
 class Unsupported(Exception):
     """This text or value is left to jinja2."""
 
 
-class FilterCall(Protocol):
-    def __call__(self, name: str, value: Any, args: Sequence[Any]) -> Any: ...
+# (filter name, value, arguments) -> the filtered value
+FilterCall = Callable[[str, Any, Sequence[Any]], Any]
 
 
-@dataclass(frozen=True, slots=True)
 class Scope:
     """What an expression can read: the parameters, then the math helpers (a parameter
     of the same name hides a helper, as in jinja2's context), and how to apply a filter."""
 
-    params: Mapping[str, Any]
-    helpers: Mapping[str, Any]
-    apply_filter: FilterCall
+    # A plain class: a dataclass or Protocol here cost more to import than the module's
+    # parsing saves on a small command.
+    __slots__ = ("apply_filter", "helpers", "params")
+
+    def __init__(
+        self, params: Mapping[str, Any], helpers: Mapping[str, Any], apply_filter: FilterCall
+    ) -> None:
+        self.params, self.helpers, self.apply_filter = params, helpers, apply_filter
 
 
 Node = Callable[[Scope], Any]
@@ -71,11 +74,11 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-# A number must not run into a letter, digit or dot: jinja2 reads `2e3`, `1_000`, `0x1f`
-# and `1.5.real` otherwise than "number, then something", so those are left to it.
+# A number must not run into a letter, digit or dot: jinja2 reads `1_000`, `0x1f` and
+# `1.5.real` otherwise than "number, then something", so those are left to it.
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<float>\d+\.\d+(?![\w.]))
+      (?P<float>(?:\d+(?:\.\d+)?[eE][-+]?\d+|\d+\.\d+)(?![\w.]))
     | (?P<int>(?:0|[1-9]\d*)(?![\w.]))
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?!\w))
     | (?P<string>'[^'\\{}\r]*'|"[^"\\{}\r]*")
@@ -86,11 +89,13 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
 class Template:
     """Literal text and ``{{ expression }}`` parts, in order."""
 
-    parts: tuple[str | Node, ...]
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[str | Node, ...]) -> None:
+        self.parts = parts
 
     def render(self, scope: Scope) -> str:
         return "".join(part if isinstance(part, str) else str(part(scope)) for part in self.parts)
