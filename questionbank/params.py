@@ -32,7 +32,14 @@ if TYPE_CHECKING:
 
 from questionbank import models
 from questionbank.localized import Localized
-from questionbank.template_subset import Node, Scope, Template, parse_expression, parse_template
+from questionbank.template_subset import (
+    Node,
+    Scope,
+    Template,
+    Unsupported,
+    parse_expression,
+    parse_template,
+)
 
 MATH: dict[str, Any] = {
     "sqrt": math.sqrt,
@@ -54,6 +61,18 @@ MATH: dict[str, Any] = {
 
 class ExpressionError(ValueError):
     """An expression or template that cannot be evaluated for some parameters."""
+
+
+# What jinja2 lets through from a text it cannot compile: the Python it generated is nested
+# too deeply (`not not … n`), or a literal is out of range (an integer of 5,000 digits).
+_UNCOMPILABLE = (SyntaxError, RecursionError, ValueError, OverflowError)
+# What evaluating can raise: a value out of a function's domain, a wrong type, and the
+# `inf` jinja2 writes into its code for a float literal too large (a NameError).
+_FAILURES = (ArithmeticError, ValueError, TypeError, NameError)
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _plain(value: Any) -> Any:
@@ -244,7 +263,12 @@ class ParamEngine:
         return Scope(params, MATH, self._apply_filter)
 
     def _apply_filter(self, name: str, value: Any, args: Sequence[Any]) -> Any:
-        return self.env.call_filter(name, value, args)
+        import jinja2
+
+        result = self.env.call_filter(name, value, args)
+        if isinstance(result, jinja2.Undefined):  # `[] | max`: jinja2 says what is wrong
+            raise Unsupported(f"the filter '{name}' gave an undefined value")
+        return result
 
     def _context(self, template: jinja2.Template, params: Mapping[str, Any]) -> Any:
         # Template.render would copy the globals ChainMap into every context, which cost
@@ -271,14 +295,16 @@ class ParamEngine:
                 template = self._compiled("text", text, lambda: text)
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"template syntax error: {exc.message}") from exc
+            except _UNCOMPILABLE as exc:
+                raise ExpressionError(f"template cannot be compiled: {_described(exc)}") from exc
             self._templates[text] = template
         try:
             context = self._context(template, params)
             return str(self.env.concat(template.root_render_func(context)))
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
-        except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:
-            raise ExpressionError(f"{type(exc).__name__}: {exc}") from exc
+        except (*_FAILURES, jinja2.exceptions.SecurityError) as exc:
+            raise ExpressionError(_described(exc)) from exc
 
     def render_localized(
         self, text: Localized | None, params: Mapping[str, Any]
@@ -309,6 +335,8 @@ class ParamEngine:
                 )
             except jinja2.TemplateSyntaxError as exc:
                 raise ExpressionError(f"expression syntax error: {exc.message}") from exc
+            except _UNCOMPILABLE as exc:
+                raise ExpressionError(f"expression cannot be compiled: {_described(exc)}") from exc
             self._expressions[expression] = compiled
         try:
             context = self._context(compiled, params)
@@ -317,8 +345,8 @@ class ParamEngine:
             value = context.vars["result"]
         except jinja2.UndefinedError as exc:
             raise ExpressionError(f"{exc.message} (expected one of the params)") from exc
-        except (ArithmeticError, ValueError, TypeError, jinja2.exceptions.SecurityError) as exc:
-            raise ExpressionError(f"{type(exc).__name__}: {exc}") from exc
+        except (*_FAILURES, jinja2.exceptions.SecurityError) as exc:
+            raise ExpressionError(_described(exc)) from exc
         if isinstance(value, jinja2.Undefined):
             # A sandboxed or missing attribute evaluates to an undefined value.
             raise ExpressionError(f"'{expression}' is undefined (unknown or unsafe attribute)")

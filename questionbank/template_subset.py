@@ -20,6 +20,7 @@ reads a key of a plain dict and nothing else.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,10 @@ class Scope:
 
 Node = Callable[[Scope], Any]
 
+# jinja2 writes every operator of an expression as a parenthesised Python expression, and
+# Python refuses more than 200 nested parentheses: an expression of more tokens than this
+# (each node of the tree has one) is left to jinja2, so that it fails there as it would.
+MAX_TOKENS = 150
 # Filters whose result depends only on their arguments (no context, no autoescape).
 FILTERS = frozenset({"abs", "float", "int", "max", "min", "round"})
 # Names jinja2's parser treats as syntax, or its code generator as special (``self``).
@@ -75,11 +80,12 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
 }
 # A number must not run into a letter, digit or dot: jinja2 reads `1_000`, `0x1f` and
-# `1.5.real` otherwise than "number, then something", so those are left to it.
+# `1.5.real` otherwise than "number, then something", so those are left to it. Digits are
+# ASCII: jinja2's lexer matches other digits too, then fails on them.
 _TOKEN = re.compile(
     r"""\s*(?:
-      (?P<float>(?:\d+(?:\.\d+)?[eE][-+]?\d+|\d+\.\d+)(?![\w.]))
-    | (?P<int>(?:0|[1-9]\d*)(?![\w.]))
+      (?P<float>(?:[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+|[0-9]+\.[0-9]+)(?![\w.]))
+    | (?P<int>(?:0|[1-9][0-9]*)(?![\w.]))
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?!\w))
     | (?P<string>'[^'\\{}\r]*'|"[^"\\{}\r]*")
     | (?P<op>\*\*|//|==|!=|<=|>=|[-+*/%<>()\[\],.|])
@@ -118,7 +124,7 @@ def parse_template(text: str) -> Template | None:
                 return None
             parts += [text[position:start], node]
             position = tokens.position
-    except (Unsupported, RecursionError):
+    except (Unsupported, RecursionError, ValueError):
         return None
     parts.append(text[position:])
     return Template(tuple(part for part in parts if part != ""))
@@ -129,7 +135,7 @@ def parse_expression(expression: str) -> Node | None:
     try:
         tokens = _Tokens(expression, 0)
         node = _Parser(tokens).expression()
-    except (Unsupported, RecursionError):
+    except (Unsupported, RecursionError, ValueError):
         return None
     return node if tokens.kind == "eof" else None
 
@@ -141,6 +147,7 @@ class _Tokens:
     def __init__(self, text: str, start: int) -> None:
         self.text = text
         self.position = start
+        self.count = 0
         self.kind = ""
         self.value = ""
         self.advance()
@@ -148,6 +155,9 @@ class _Tokens:
     def advance(self) -> None:
         if self.kind == "end":
             raise Unsupported("past the end of the expression")
+        self.count += 1
+        if self.count > MAX_TOKENS:
+            raise Unsupported("a long expression")
         match = _TOKEN.match(self.text, self.position)
         if match is None:
             if self.text[self.position :].strip():
@@ -275,7 +285,10 @@ class _Parser:
         if tokens.at("int"):
             return _constant(int(tokens.take("int")))
         if tokens.at("float"):
-            return _constant(float(tokens.take("float")))
+            value = float(tokens.take("float"))
+            if not math.isfinite(value):
+                raise Unsupported("a float literal too large")  # jinja2's code says `inf`
+            return _constant(value)
         if tokens.at("string"):
             text = tokens.take("string")[1:-1]
             if tokens.at("string"):

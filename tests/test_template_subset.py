@@ -92,6 +92,7 @@ PARAMS = {
     "ys": [4, 5, 6],
     "layer": {"cin": 3, "cout": 0, "items": 1},
     "exp": 7,
+    "empty": [],
 }
 
 # (case id, template or expression, whether the subset evaluates it itself)
@@ -176,6 +177,13 @@ EXPRESSIONS = [
     ("large-int", "n ** 100 // 3", True),
     ("unary-plus", "+x - -x", True),
     ("chunk-after", "n n", False),
+    # Found by review: jinja2 fails on each of these, so the subset must not answer.
+    ("float-literal-overflow", "1e999 + n", False),
+    ("non-ascii-digits", "\u0661.5 + n", False),
+    ("filter-gives-undefined", "empty | max", True),
+    ("deeply-nested", "not " * 199 + "n", False),
+    ("long-chain", " + ".join(["n"] * 200), False),
+    ("huge-int-literal", "1" * 5000, False),
     ("empty", "", False),
 ]
 
@@ -219,7 +227,7 @@ def test_errors_come_from_jinja2() -> None:
 # Generated expressions: leaves and operators written without parentheses, so that the
 # text itself exercises jinja2's precedence; exponents stay small so values stay bounded.
 NUMBERS = ["n", "zero", "x", "neg", "flag", "a", "b", "ys[1]", "layer.cin", "0", "1", "2", "0.5"]
-ODD = ["2.25", "true", "none", "m", "word", "ys", "pi", "layer.h", "ys[a]", "layer", "exp"]
+ODD = ["2.25", "true", "none", "m", "word", "ys", "pi", "layer.h", "ys[a]", "layer", "exp", "empty"]
 LEAVES = st.sampled_from(NUMBERS * 3 + ODD)
 
 
