@@ -155,7 +155,7 @@ def test_grade_batch_writes_results_csv_and_resumes(tmp_path: Path) -> None:
 def test_grade_batch_killed_midway_loses_nothing(tmp_path: Path) -> None:
     folder, out = tmp_path / "subs", tmp_path / "out"
     folder.mkdir()
-    for index in range(12):
+    for index in range(8):
         source = (HOSTILE / "sleep.py") if index % 2 else (SUBS / "good.py")
         (folder / f"s{index:02d}.py").write_bytes(source.read_bytes())
     command = [
@@ -192,7 +192,7 @@ def test_grade_batch_killed_midway_loses_nothing(tmp_path: Path) -> None:
         command, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert f"{12 - len(finished)} graded, {len(finished)} unchanged" in result.stdout
+    assert f"{8 - len(finished)} graded, {len(finished)} unchanged" in result.stdout
     for name, mtime in done_before.items():
         assert (out / name).stat().st_mtime_ns == mtime
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
