@@ -35,7 +35,6 @@ from questionbank.localized import Localized
 from questionbank.template_subset import (
     Node,
     Scope,
-    Template,
     Unsupported,
     parse_expression,
     parse_template,
@@ -69,6 +68,10 @@ _UNCOMPILABLE = (SyntaxError, RecursionError, ValueError, OverflowError)
 # What evaluating can raise: a value out of a function's domain, a wrong type, and the
 # `inf` jinja2 writes into its code for a float literal too large (a NameError).
 _FAILURES = (ArithmeticError, ValueError, TypeError, NameError)
+
+
+# What ParamEngine._by_subset gives when the subset has no value for a text.
+_NO_VALUE = object()
 
 
 def _described(exc: BaseException) -> str:
@@ -142,8 +145,7 @@ class ParamEngine:
         self._templates: dict[str, jinja2.Template] = {}
         self._expressions: dict[str, Any] = {}
         self._subset = subset
-        self._subset_texts: dict[str, Template | None] = {}
-        self._subset_expressions: dict[str, Node | None] = {}
+        self._programs: dict[tuple[Callable[[str], Node | None], str], Node | None] = {}
         self._code: CodeCache | None = None
         self._code_folder: Path | None = None
         if persist:
@@ -259,6 +261,24 @@ class ParamEngine:
                 seed += 1
                 yield {**self.draw(question, -seed), name: value}
 
+    def _by_subset(
+        self, parse: Callable[[str], Node | None], source: str, params: Mapping[str, Any]
+    ) -> Any:
+        """The value of ``source`` from the template subset, or _NO_VALUE when jinja2 must
+        give it (outside the subset, or any error: jinja2 has the last word on those)."""
+        if not self._subset:
+            return _NO_VALUE
+        key = (parse, source)
+        if key not in self._programs:
+            self._programs[key] = parse(source)
+        program = self._programs[key]
+        if program is None:
+            return _NO_VALUE
+        try:
+            return program(self._scope(params))
+        except Exception:  # noqa: BLE001 - any surprise goes to jinja2, never to the user
+            return _NO_VALUE
+
     def _scope(self, params: Mapping[str, Any]) -> Scope:
         return Scope(params, MATH, self._apply_filter)
 
@@ -278,15 +298,9 @@ class ParamEngine:
     def render(self, text: str, params: Mapping[str, Any]) -> str:
         if "{" not in text and "\r" not in text and not text.endswith("\n"):
             return text  # nothing to substitute (jinja would return it unchanged)
-        if self._subset:
-            if text not in self._subset_texts:
-                self._subset_texts[text] = parse_template(text)
-            subset = self._subset_texts[text]
-            if subset is not None:
-                try:
-                    return subset.render(self._scope(params))
-                except Exception:  # noqa: BLE001 - jinja2, below, gives the value or the error
-                    pass
+        value = self._by_subset(parse_template, text, params)
+        if value is not _NO_VALUE:
+            return str(value)
         import jinja2
 
         template = self._templates.get(text)
@@ -316,15 +330,9 @@ class ParamEngine:
         return {lang: self.render(value, params) for lang, value in text.items()}
 
     def evaluate(self, expression: str, params: Mapping[str, Any]) -> Any:
-        if self._subset:
-            if expression not in self._subset_expressions:
-                self._subset_expressions[expression] = parse_expression(expression)
-            subset = self._subset_expressions[expression]
-            if subset is not None:
-                try:
-                    return subset(self._scope(params))
-                except Exception:  # noqa: BLE001 - jinja2, below, gives the value or the error
-                    pass
+        value = self._by_subset(parse_expression, expression, params)
+        if value is not _NO_VALUE:
+            return value
         import jinja2
 
         compiled = self._expressions.get(expression)

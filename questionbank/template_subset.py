@@ -103,7 +103,7 @@ class Template:
     def __init__(self, parts: tuple[str | Node, ...]) -> None:
         self.parts = parts
 
-    def render(self, scope: Scope) -> str:
+    def __call__(self, scope: Scope) -> str:
         return "".join(part if isinstance(part, str) else str(part(scope)) for part in self.parts)
 
 
@@ -198,18 +198,10 @@ class _Parser:
         return node
 
     def _or(self) -> Node:
-        node = self._and()
-        while self.tokens.at("name", "or"):
-            self.tokens.advance()
-            node = _either(node, self._and())
-        return node
+        return self._left_to_right("name", ("or",), self._and)
 
     def _and(self) -> Node:
-        node = self._not()
-        while self.tokens.at("name", "and"):
-            self.tokens.advance()
-            node = _both(node, self._not())
-        return node
+        return self._left_to_right("name", ("and",), self._not)
 
     def _not(self) -> Node:
         if self.tokens.at("name", "not"):
@@ -229,24 +221,21 @@ class _Parser:
         return _comparison(first, tuple(rest)) if rest else first
 
     def _sum(self) -> Node:
-        node = self._product()
-        while self.tokens.at("op") and self.tokens.value in ("+", "-"):
-            symbol = self.tokens.take("op")
-            node = _binary(_BINARY[symbol], node, self._product())
-        return node
+        return self._left_to_right("op", ("+", "-"), self._product)
 
     def _product(self) -> Node:
-        node = self._power()
-        while self.tokens.at("op") and self.tokens.value in ("*", "/", "//", "%"):
-            symbol = self.tokens.take("op")
-            node = _binary(_BINARY[symbol], node, self._power())
-        return node
+        return self._left_to_right("op", ("*", "/", "//", "%"), self._power)
 
     def _power(self) -> Node:
-        node = self._unary(with_filter=True)
-        while self.tokens.at("op", "**"):
-            self.tokens.advance()
-            node = _binary(operator.pow, node, self._unary(with_filter=True))
+        return self._left_to_right("op", ("**",), lambda: self._unary(with_filter=True))
+
+    def _left_to_right(
+        self, kind: str, symbols: tuple[str, ...], operand: Callable[[], Node]
+    ) -> Node:
+        """Operands joined by these operators, grouped from the left (``**`` too)."""
+        node = operand()
+        while self.tokens.at(kind) and self.tokens.value in symbols:
+            node = _joined(self.tokens.take(kind), node, operand())
         return node
 
     def _unary(self, *, with_filter: bool) -> Node:
@@ -411,6 +400,14 @@ def _binary(apply: Callable[[Any, Any], Any], left: Node, right: Node) -> Node:
     return lambda scope: apply(left(scope), right(scope))
 
 
+def _joined(symbol: str, left: Node, right: Node) -> Node:
+    if symbol == "or":
+        return lambda scope: left(scope) or right(scope)
+    if symbol == "and":
+        return lambda scope: left(scope) and right(scope)
+    return _binary(_BINARY[symbol], left, right)
+
+
 def _comparison(first: Node, rest: tuple[tuple[Callable[[Any, Any], Any], Node], ...]) -> Node:
     def compare(scope: Scope) -> Any:
         # Python's chained comparison, as jinja2's generated code is: `a < b < c` stops
@@ -430,14 +427,6 @@ def _comparison(first: Node, rest: tuple[tuple[Callable[[Any, Any], Any], Node],
 
 def _conditional(test: Node, then: Node, otherwise: Node) -> Node:
     return lambda scope: then(scope) if test(scope) else otherwise(scope)
-
-
-def _either(left: Node, right: Node) -> Node:
-    return lambda scope: left(scope) or right(scope)
-
-
-def _both(left: Node, right: Node) -> Node:
-    return lambda scope: left(scope) and right(scope)
 
 
 def _negation(node: Node) -> Node:
