@@ -144,3 +144,34 @@ def test_inputs_kept_by_the_zygote_never_crowd_out_its_jobs() -> None:
             job = Job("f", source, args, (5.0,), load_timeout=5.0, args_key=f"big@{task}")
             result = server.run(job)
             assert [o.status for o in result.outcomes] == ["ok"], task
+
+
+def test_a_closed_control_socket_means_the_zygote_is_gone() -> None:
+    """How the client proves that the pidfd it opened from a hello's pid is the zygote's."""
+    import socket
+
+    from questionbank.sandbox.client import _peer_gone
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        assert not _peer_gone(ours)
+        theirs.sendmsg([b"data waiting is not an end"])
+        assert not _peer_gone(ours)
+        theirs.close()
+        assert _peer_gone(ours)
+    finally:
+        ours.close()
+
+
+def test_a_sibling_zygote_we_must_reap_is_reaped() -> None:
+    """When qbank is PID 1 of a container, ended sibling zygotes become its children: the
+    client collects them through the pidfd rather than leave zombies."""
+    from questionbank.sandbox.client import _Sibling
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    sibling = _Sibling(pid)
+    sibling.wait(timeout=10)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # nothing left to collect

@@ -141,6 +141,23 @@ def test_jobs_are_born_in_the_zygotes_cgroup_and_are_the_memory_killers_first_ch
         assert again.outcomes[0].status == "ok"
 
 
+def test_a_zygote_that_inherits_a_high_oom_score_lowers_it() -> None:
+    """Under a best-effort Kubernetes pod everything starts at 1000: the zygotes must go
+    back to 0, so that the memory killer still prefers their jobs."""
+    own = Path("/proc/self/oom_score_adj")
+    before = own.read_text().strip()
+    own.write_text("500")
+    try:
+        with SandboxServer(slot=35, config=SandboxConfig(uid_base=UID_BASE)) as server:
+            if server.isolation.get("cgroup") in (None, "", "none"):
+                pytest.skip("no writable cgroup on this machine")
+            zygotes = [server.public.process, server.hidden.process]
+            scores = [Path(f"/proc/{z.pid}/oom_score_adj").read_text().strip() for z in zygotes]
+    finally:
+        own.write_text(before)
+    assert scores == ["0", "0"]
+
+
 def test_graders_with_different_tmpdirs_still_claim_different_uids(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -187,7 +187,18 @@ class _Sibling:
 
     def _ended(self) -> None:
         self.returncode = -1  # its parent, not us, learns the status
+        # Unless we are its reaper (qbank as PID 1 of a container, or a subreaper): then
+        # only we can collect it. Waiting on the pidfd can never reap another process.
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG)
         os.close(self.pidfd)
+
+
+def _peer_gone(sock: socket.socket) -> bool:
+    """Whether every process holding the other end of ``sock`` has ended (or closed it)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLHUP)
+    return any(events & (select.POLLHUP | select.POLLERR) for _, events in poller.poll(0))
 
 
 def _launch(zygotes: list[Zygote]) -> None:
@@ -235,6 +246,13 @@ def _launch(zygotes: list[Zygote]) -> None:
                     zygote.process = _Sibling(int(zygote.hello["pid"]))
                 except OSError:  # no pidfd (a kernel before 5.3): it cannot be watched
                     alone.append(zygote)
+                    continue
+                # The pidfd was opened from the pid in its hello: had the zygote ended since,
+                # a new process could have that pid. Its end of the control socket closes
+                # when it ends, before its pid can be reused, so an open socket proves the
+                # pidfd is the zygote's.
+                if zygote.control is None or _peer_gone(zygote.control):
+                    raise _ZygoteDied
     except (_ZygoteDied, OSError):
         for zygote in zygotes:
             zygote.kill()

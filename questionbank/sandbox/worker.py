@@ -85,6 +85,20 @@ def prefer_as_oom_victim(proc_fd: int) -> None:
             os.close(fd)
 
 
+def spare_from_oom_killer() -> None:
+    """The zygote's side of :func:`prefer_as_oom_victim`: a score inherited above 0 (a
+    best-effort Kubernetes pod gives 1000) would leave the jobs no more likely victims
+    than the zygote. Lowered where the kernel allows it (root; else down to the last
+    privileged setting); kept otherwise."""
+    with contextlib.suppress(OSError, ValueError):
+        fd = os.open("/proc/self/oom_score_adj", os.O_RDWR)
+        try:
+            if int(os.read(fd, 32)) > 0:
+                os.write(fd, b"0")
+        finally:
+            os.close(fd)
+
+
 def student_process(attempt: Attempt, confinement: Confinement) -> None:
     """Entry point of the forked child (pid 1 of the job's pid namespace); never returns."""
     layers = confinement.layers

@@ -147,6 +147,7 @@ class Zygote:
                 group.close_fds()
                 with contextlib.suppress(OSError):
                     self.proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY)
+                worker.spare_from_oom_killer()
         layers = dataclasses.replace(
             layers, seccomp=bool(program), cgroup=group.version if group else ""
         ).without(config.disabled)
