@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
 
 from questionbank.sandbox import Job, SandboxServer, codec
+from tests.sandbox_helpers import UID_BASE
 
 IDENTITY = b"def f(x):\n    return x\n"
 
@@ -175,3 +177,61 @@ def test_a_sibling_zygote_we_must_reap_is_reaped() -> None:
     sibling.wait(timeout=10)
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # nothing left to collect
+
+
+def test_a_flood_never_takes_a_result_already_sent() -> None:
+    """The output pipe is read before the result channel: a flood noticed while the job's
+    "loaded" frame and case 0's result still wait there fails case 1, not case 0."""
+    import fcntl
+    import time as clock
+
+    from questionbank.sandbox.client import SandboxConfig, _AttemptReader, _JobRun
+    from questionbank.sandbox.frames import student_frame
+
+    job = Job(function="f", source=b"", args=(b"a", b"b", b"c"), timeouts=(1.0, 1.0, 1.0))
+    config = SandboxConfig(max_stdout=512 << 10)
+    run = _JobRun(job, config, clock.monotonic() + 30)
+    res_r, res_w = os.pipe()
+    out_r, out_w = os.pipe()
+    try:
+        fcntl.fcntl(out_w, fcntl.F_SETPIPE_SZ, 1 << 20)  # a reader that fell behind
+        frames = [(b"O", b""), (b"L", b""), (b"O", b""), (b"R", b"\x00ok0")]
+        os.write(res_w, b"".join(student_frame(kind, payload) for kind, payload in frames))
+        os.write(out_w, b"x" * ((512 << 10) + 10))  # case 1 floods after case 0 returned
+        reader = _AttemptReader(job, [0, 1, 2], 0, run, config, res_r, out_r)
+        reader.read()
+        assert reader.conclude(-1) == 2  # the next attempt goes on with case 2
+    finally:
+        for fd in (res_r, res_w, out_r, out_w):
+            os.close(fd)
+    assert run.outcomes[0].status == "ok"
+    assert run.outcomes[1].status == "output_flood"
+
+
+def test_a_pid_that_may_be_another_process_s_is_never_signalled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hidden zygote that ended between its hello and our pidfd_open: the pidfd may be a
+    new process's, so the failed start must let it go, not kill and reap it."""
+    import subprocess
+
+    from questionbank.sandbox import client
+    from questionbank.sandbox.client import SandboxConfig, SandboxError, Zygote
+
+    victim = subprocess.Popen(["sleep", "30"])  # the process that got the pid
+    real_popen = subprocess.Popen
+
+    def first_zygote(argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        return real_popen(["sleep", "30"], stdin=subprocess.DEVNULL)
+
+    monkeypatch.setattr(client.subprocess, "Popen", first_zygote)
+    monkeypatch.setattr(Zygote, "receive", lambda self, timeout: {"pid": victim.pid})
+    config = SandboxConfig(uid_base=UID_BASE)
+    zygotes = [Zygote(slot=90, config=config), Zygote(slot=91, config=config)]
+    try:
+        with pytest.raises(SandboxError):
+            client._launch(zygotes)  # the hidden zygote's end of its socket is closed
+        assert victim.poll() is None
+    finally:
+        victim.kill()
+        victim.wait()

@@ -52,6 +52,8 @@ CASE_STATUSES = (
 )
 STDOUT_KEEP = 64 << 10  # per public case
 READ_CHUNK = 64 << 10
+# Reads of the result channel after a flood: what its pipe buffer holds, not a job's stream.
+FRAMES_AFTER_FLOOD = 8
 MAX_SOURCE = 4 << 20
 
 
@@ -185,6 +187,11 @@ class _Sibling:
             self._ended()
         return -1
 
+    def let_go(self) -> None:
+        """Stop watching without signalling: the pidfd may not be the zygote's."""
+        self.returncode = -1
+        os.close(self.pidfd)
+
     def _ended(self) -> None:
         self.returncode = -1  # its parent, not us, learns the status
         # Unless we are its reaper (qbank as PID 1 of a container, or a subreaper): then
@@ -252,6 +259,8 @@ def _launch(zygotes: list[Zygote]) -> None:
                 # when it ends, before its pid can be reused, so an open socket proves the
                 # pidfd is the zygote's.
                 if zygote.control is None or _peer_gone(zygote.control):
+                    zygote.process.let_go()  # never signal or reap what may be another's
+                    zygote.process = None
                     raise _ZygoteDied
     except (_ZygoteDied, OSError):
         for zygote in zygotes:
@@ -612,6 +621,7 @@ class _AttemptReader:
                     if not self._drain_output():
                         open_fds.discard(self.out_r)
                     if self.failure:
+                        self._read_frames_already_sent(stream)
                         return 0.0
                 if self.res_r in ready:
                     data = os.read(self.res_r, READ_CHUNK)
@@ -628,6 +638,25 @@ class _AttemptReader:
         # The job closed its result channel early: let it exit by itself, so that its own
         # exit status (os._exit, a signal) is reported rather than our SIGKILL.
         return 0.5 if self.closed else 0.0
+
+    def _read_frames_already_sent(self, stream: StudentStream) -> None:
+        """After a flood: what the job sent on the result channel before it was noticed
+        still counts. The output pipe is read first, so a "loaded" frame or a finished
+        case's result can be waiting there; without this, the flood would fail a case that
+        had already returned (or every case, as a load error). Bounded: the job still runs."""
+        try:
+            for _ in range(FRAMES_AFTER_FLOOD):
+                if not select.select([self.res_r], [], [], 0)[0]:
+                    return
+                data = os.read(self.res_r, READ_CHUNK)
+                if not data:
+                    return
+                for kind, payload in stream.feed(data):
+                    self._frame(kind, payload)
+                    if self.position >= len(self.indices):
+                        return
+        except FrameError:
+            return  # the flood is the failure reported
 
     def _drain_output(self) -> bool:
         """Read what is waiting on the output pipe; False once it is closed."""
@@ -688,10 +717,9 @@ class _AttemptReader:
             return self.position
         failure = self.failure or ("crashed", describe_exit(exit_code))
         seconds = time.monotonic() - self.phase_start
-        # A flood keeps its kind even before the load report was read: the output pipe is
-        # drained before the result channel, so a case's flood can be noticed while its
-        # "loaded" frame still waits, and the grade must not depend on which came first.
-        # A flood at load fails each case in turn, one attempt each.
+        # A flood keeps its kind even before the load report was read (it may have been
+        # lost after the flood, see _read_frames_already_sent): a flood at load fails each
+        # case in turn, one attempt each, rather than every case as a load error.
         if not self.loaded and failure[0] in ("crashed", "protocol_error"):
             failure = ("load_error", f"while loading: {failure[1]}")
         if failure[0] in ("load_error", "load_timeout"):
