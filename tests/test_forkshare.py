@@ -4,7 +4,9 @@ the children do."""
 from __future__ import annotations
 
 import os
+import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,8 +96,7 @@ def test_nothing_is_forked_while_another_thread_runs(monkeypatch: pytest.MonkeyP
     assert [r[:2] for r in results] == [[i, i * i] for i in range(9)]
 
 
-def test_an_error_here_stops_the_children(monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = os.getpid()
+def _recording_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     children: list[int] = []
     real_fork = os.fork
 
@@ -105,16 +106,57 @@ def test_an_error_here_stops_the_children(monkeypatch: pytest.MonkeyPatch) -> No
             children.append(pid)
         return pid
 
-    def fails_here(index: int) -> list[int]:
-        if os.getpid() == parent:
+    monkeypatch.setattr(forkshare.os, "fork", recorded_fork)
+    return children
+
+
+@pytest.mark.parametrize("where", ["work", "reading"], ids=["in-work", "while-reading"])
+def test_an_error_here_stops_the_children(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    parent = os.getpid()
+    children = _recording_forks(monkeypatch)
+
+    def work(index: int) -> list[int]:
+        if os.getpid() == parent and where == "work":
             raise KeyError("a bug here")
-        threading.Event().wait(60)  # a child that would run on
+        if os.getpid() != parent:
+            threading.Event().wait(60)  # children that would run on
         return _square(index)
 
-    monkeypatch.setattr(forkshare.os, "fork", recorded_fork)
-    with pytest.raises(KeyError, match="a bug here"):
-        _shared(3, work=fails_here)
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while waiting for a child's results
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises((KeyError, KeyboardInterrupt)):
+            _shared(3, work=work)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     assert len(children) == 2
     for pid in children:  # killed and reaped: no such child any more
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_without_a_fork_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # a pids limit
+
+    monkeypatch.setattr(forkshare.os, "fork", no_fork)
+    before = len(list(Path("/proc/self/fd").iterdir()))
+    results = _shared(3)
+    assert results == [[i, i * i, os.getpid()] for i in range(9)]
+    assert len(list(Path("/proc/self/fd").iterdir())) == before  # the pipes were closed
+
+
+def test_children_reaped_by_the_kernel_still_count() -> None:
+    """With SIGCHLD ignored (inherited from a supervisor), children are reaped at exit and
+    waitpid finds none: complete results speak for them."""
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        results = _shared(3)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert [r[:2] for r in results] == [[i, i * i] for i in range(9)]
+    assert len({r[2] for r in results}) == 3
