@@ -143,13 +143,14 @@ class _Child:
         return found if succeeded and sorted(found) == self.share else None
 
     def _reap(self) -> bool:
-        self.running = False
         try:
             _, status = os.waitpid(self.pid, 0)
         except ChildProcessError:
             # SIGCHLD ignored by whoever started us: children are reaped by the kernel and
             # their status is lost; complete, well-formed results must then speak for them.
+            self.running = False
             return True
+        self.running = False  # only now: a Ctrl-C during the wait leaves it to stop()
         return os.waitstatus_to_exitcode(status) == 0
 
     def stop(self) -> None:
